@@ -1,0 +1,259 @@
+// The provider kit: the small types and helpers every provider module is built from.
+// Providers see a plain request with the exact body bytes and return a verdict; they know
+// nothing of HTTP frameworks, storage or config files (ARCHITECTURE.md, "Provider modules").
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import { z, type ZodType } from 'zod'
+
+/** Why a request was refused. Kept server-side (log, metrics, rejection log), never sent to the caller. */
+export type RejectReason =
+  | 'missing-signature' // the signature header/field is absent
+  | 'malformed-signature' // present but not in the provider's format
+  | 'missing-timestamp'
+  | 'malformed-timestamp'
+  | 'stale' // outside the provider's tolerance window
+  | 'mismatch' // well-formed, but no configured secret/key produces it
+  | 'missing-token' // token / basic-auth schemes: nothing presented
+  | 'bad-token' // token / basic-auth schemes: wrong value
+  | 'unknown-key' // e.g. Pusher: the key id names no configured secret
+  | 'bad-request' // the body or URL lacks what the scheme signs (e.g. no payload field)
+
+export type Verdict = { ok: true } | Rejection
+export type Rejection = { ok: false; reason: RejectReason; hint?: string }
+
+/** A response the gateway must send as-is (handshakes, provider-mandated acknowledgements). */
+export interface Reply {
+  status: number
+  headers?: Record<string, string>
+  body: string
+}
+
+/** What a provider sees of an incoming request: the exact bytes, never a re-serialized body. */
+export interface RawRequest {
+  method: string
+  /** The public URL the provider signed: the source's `url` when configured, else rebuilt from the request. */
+  url: string
+  headers: Headers
+  query: URLSearchParams
+  body: Uint8Array
+  /** The body decoded as UTF-8. */
+  text(): string
+  /** The body parsed as JSON; `undefined` when it is not valid JSON. */
+  json<T = unknown>(): T | undefined
+  /** The body parsed as `application/x-www-form-urlencoded`. */
+  form(): URLSearchParams
+}
+
+/** An outgoing request under construction: for `inhook send`, samples and tests. */
+export interface RequestDraft {
+  method: string
+  url: string
+  headers: Record<string, string>
+  body: string
+}
+
+export interface Description {
+  /** The provider's delivery id, used for dedupe: unique per (source, deliveryId). */
+  deliveryId?: string
+  type?: string
+  /** The provider's own event time, when the payload carries one. */
+  occurredAt?: Date
+}
+
+export interface Provider<Options = any> {
+  /** The value of `provider:` in the config, e.g. 'github'. */
+  name: string
+  title: string
+  /** Link to the provider's signature documentation. */
+  docs: string
+  /** What a source of this provider needs. Parsed from the source's config (secret → secrets already normalised). */
+  options: ZodType<Options>
+  /** HTTP methods accepted (default: ['POST']). */
+  methods?: string[]
+  /** Short description of the handshake answered, for the catalogue (e.g. 'url_verification challenge'). */
+  handshake?: string
+  verify(req: RawRequest, opts: Options, now: Date): Verdict | Promise<Verdict>
+  /**
+   * Answers the provider's handshake. Returns undefined when `req` is not a handshake; a Reply to
+   * send as-is; or a Rejection when the handshake fails its own check (signed handshakes verify first).
+   * Handshakes are not stored.
+   */
+  challenge?(req: RawRequest, opts: Options, now: Date): Reply | Rejection | undefined | Promise<Reply | Rejection | undefined>
+  /** The acknowledgement for a stored (or duplicate) delivery, when the provider requires a specific one (default: 200). */
+  ack?(req: RawRequest, opts: Options): Reply
+  describe(req: RawRequest): Description
+  /** Header and query names that carry secrets: redacted before the request is stored. */
+  redact?(opts: Options): { headers?: string[]; query?: string[] }
+  /** A realistic unsigned delivery of this provider (for `inhook send` and tests). */
+  sample?(type?: string): RequestDraft
+  /** Signs a draft exactly as the provider would. */
+  sign?(draft: RequestDraft, opts: Options, now: Date): RequestDraft | Promise<RequestDraft>
+}
+
+/** A provider that cannot be verified offline, or whose senders are gone: listed with the reason. */
+export interface Unverifiable {
+  name: string
+  title: string
+  docs: string
+  reason: string
+}
+
+/** Identity helper that keeps the options type inferred from the zod schema. */
+export function defineProvider<S extends ZodType>(provider: Provider<z.output<S>> & { options: S }): Provider<z.output<S>> {
+  return provider
+}
+
+export const reject = (reason: RejectReason, hint?: string): Rejection => (hint === undefined ? { ok: false, reason } : { ok: false, reason, hint })
+export const accept: Verdict = Object.freeze({ ok: true }) as Verdict
+
+export const reply = (body: string | object, status = 200, headers: Record<string, string> = {}): Reply =>
+  typeof body === 'string'
+    ? { status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers }, body }
+    : { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }
+
+/** Constant-time string comparison: compares lengths first, then bytes with `timingSafeEqual`. */
+export function safeEqual(a: string | Uint8Array, b: string | Uint8Array): boolean {
+  const x = typeof a === 'string' ? Buffer.from(a) : a
+  const y = typeof b === 'string' ? Buffer.from(b) : b
+  if (x.length !== y.length) return false
+  return timingSafeEqual(x, y)
+}
+
+/** One or more secrets; any may match (rotation). The config turns `secret: 'x'` into `secrets: ['x']`. */
+export const secretsOption = z.array(z.string().min(1, 'expected a non-empty secret')).min(1, 'expected at least one secret')
+
+/** A timestamp window in seconds, defaulting to the provider's documented one. */
+export const toleranceOption = (defaultSeconds: number) => z.number().int().nonnegative().default(defaultSeconds)
+
+export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512' | 'md5'
+
+export const hmac = (algorithm: HmacAlgorithm, key: string | Uint8Array, ...data: (string | Uint8Array)[]) => {
+  const h = createHmac(algorithm, key)
+  for (const d of data) h.update(d)
+  return h.digest()
+}
+
+export const hash = (algorithm: HmacAlgorithm, ...data: (string | Uint8Array)[]) => {
+  const h = createHash(algorithm)
+  for (const d of data) h.update(d)
+  return h.digest()
+}
+
+/**
+ * True when any of `candidates` (each computed with one secret) equals `presented`, compared in
+ * constant time. Every secret is tried, so timing does not reveal which one matched.
+ */
+export function anyEqual(presented: string | Uint8Array, candidates: (string | Uint8Array)[]): boolean {
+  let ok = false
+  for (const c of candidates) ok = safeEqual(presented, c) || ok
+  return ok
+}
+
+/** Hint for a mismatch: how many secrets were tried (never their values). */
+export const triedHint = (count: number, extra?: string) =>
+  `no configured secret matches (tried ${count} secret${count === 1 ? '' : 's'}, by index 0..${count - 1})` + (extra ? `; ${extra}` : '')
+
+/** The usual hint when a signature is over the raw body. */
+export const RAW_BODY_HINT = 'is the sender signing the exact raw body, and is the secret the one shown in the provider dashboard?'
+
+/** The usual hint when a signature covers the URL. */
+export const urlHint = (url: string) => `signature computed over URL ${url}; the provider may have signed a different URL — set \`url\``
+
+/**
+ * Checks a timestamp (seconds since the epoch) against `now` within `toleranceSeconds` either way.
+ * Returns a rejection, or undefined when fresh. A tolerance of 0 disables the check.
+ */
+export function checkTimestamp(seconds: number, now: Date, toleranceSeconds: number): Rejection | undefined {
+  if (!Number.isFinite(seconds)) return reject('malformed-timestamp')
+  if (toleranceSeconds === 0) return undefined
+  const skew = Math.round(now.getTime() / 1000 - seconds)
+  if (Math.abs(skew) > toleranceSeconds)
+    return reject('stale', skew > 0 ? `timestamp is ${skew} s old (tolerance ${toleranceSeconds} s)` : `timestamp is ${-skew} s in the future (tolerance ${toleranceSeconds} s)`)
+  return undefined
+}
+
+/** Parses an integer string strictly (no trailing garbage); NaN otherwise. */
+export const parseIntStrict = (value: string | null | undefined): number => (value && /^-?\d{1,16}$/.test(value.trim()) ? Number(value.trim()) : NaN)
+
+/** A Date from seconds or milliseconds since the epoch, or an ISO string; undefined when absent or invalid. */
+export function toDate(value: unknown): Date | undefined {
+  if (value === undefined || value === null || value === '') return undefined
+  let d: Date
+  if (typeof value === 'number') d = new Date(value < 1e12 ? value * 1000 : value)
+  else if (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value)) return toDate(Number(value))
+  else if (typeof value === 'string') d = new Date(value)
+  else return undefined
+  return Number.isNaN(d.getTime()) ? undefined : d
+}
+
+/** A string field of a parsed JSON object, or undefined. `path` is dotted ('data.object.id'). */
+export function pick(value: unknown, path: string): unknown {
+  let v: any = value
+  for (const key of path.split('.')) {
+    if (v === null || typeof v !== 'object') return undefined
+    v = v[key]
+  }
+  return v
+}
+
+export const str = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined
+
+const decoder = new TextDecoder()
+
+export interface RawRequestInit {
+  method?: string
+  url: string
+  headers?: Headers | Record<string, string> | [string, string][]
+  body?: Uint8Array | string
+}
+
+/** Builds a RawRequest. The body helpers are lazy and computed once. */
+export function createRawRequest(init: RawRequestInit): RawRequest {
+  const body = typeof init.body === 'string' ? Buffer.from(init.body) : (init.body ?? new Uint8Array(0))
+  const headers = init.headers instanceof Headers ? init.headers : new Headers(init.headers)
+  let query: URLSearchParams | undefined
+  let text: string | undefined
+  let json: { value: unknown } | undefined
+  let form: URLSearchParams | undefined
+  return {
+    method: (init.method ?? 'POST').toUpperCase(),
+    url: init.url,
+    headers,
+    get query() {
+      if (query) return query
+      const i = init.url.indexOf('?')
+      return (query = new URLSearchParams(i === -1 ? '' : init.url.slice(i + 1)))
+    },
+    body,
+    text: () => (text ??= decoder.decode(body)),
+    json<T>() {
+      if (!json) {
+        try {
+          json = { value: JSON.parse(text ?? (text = decoder.decode(body))) }
+        } catch {
+          json = { value: undefined }
+        }
+      }
+      return json.value as T | undefined
+    },
+    form: () => (form ??= new URLSearchParams(text ?? (text = decoder.decode(body)))),
+  }
+}
+
+/** Same as `createRawRequest` but from a draft (tests and `inhook send`). */
+export const draftToRawRequest = (draft: RequestDraft): RawRequest =>
+  createRawRequest({ method: draft.method, url: draft.url, headers: draft.headers, body: draft.body })
+
+/** Sets a header on a draft, returning a new draft. */
+export const withHeaders = (draft: RequestDraft, headers: Record<string, string>): RequestDraft => ({
+  ...draft,
+  headers: { ...draft.headers, ...headers },
+})
+
+/** A JSON draft with a content type, for `sample()`. */
+export const jsonDraft = (body: unknown, headers: Record<string, string> = {}, url = 'http://localhost:8787/webhooks/example'): RequestDraft => ({
+  method: 'POST',
+  url,
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+})
