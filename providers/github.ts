@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
-import { anyEqual, defineProvider, hmac, jsonDraft, reject, secretsOption, triedHint, RAW_BODY_HINT, withHeaders, accept } from './kit.ts'
+import { anyEqual, defineProvider, signHmac, jsonDraft, reject, secretsOption, triedHint, RAW_BODY_HINT, withHeaders, accept } from './kit.ts'
 
 // https://docs.github.com/webhooks/using-webhooks/validating-webhook-deliveries
 export const github = defineProvider({
@@ -46,5 +46,5 @@ export const github = defineProvider({
   sign: (draft, { secrets }) => withHeaders(draft, { 'x-hub-signature-256': sign('sha256', secrets[0]!, Buffer.from(draft.body)) }),
 })
 
-const sign = (algorithm: 'sha256' | 'sha1', secret: string, body: Uint8Array) => `${algorithm}=${hmac(algorithm, secret, body).toString('hex')}`
+const sign = (algorithm: 'sha256' | 'sha1', secret: string, body: Uint8Array) => signHmac({ header: '', algorithm, encoding: 'hex', prefix: `${algorithm}=` }, secret, body)
 

@@ -257,3 +257,65 @@ export const jsonDraft = (body: unknown, headers: Record<string, string> = {}, u
   headers: { 'content-type': 'application/json', ...headers },
   body: JSON.stringify(body),
 })
+
+/** A signature that is an HMAC of some payload, carried in one header. */
+export interface HmacScheme {
+  /** Lowercase header name, e.g. 'x-hub-signature-256'. */
+  header: string
+  algorithm: Exclude<HmacAlgorithm, 'md5'>
+  encoding: 'hex' | 'base64'
+  /** Text before the digest, e.g. 'sha256='. */
+  prefix?: string
+}
+
+const DIGEST_LENGTH = { sha1: 20, sha256: 32, sha512: 64 } as const
+
+/** The header value `scheme` would carry for `payload` signed with `secret`. */
+export const signHmac = (scheme: HmacScheme, secret: string | Uint8Array, ...payload: (string | Uint8Array)[]) =>
+  (scheme.prefix ?? '') + hmac(scheme.algorithm, secret, ...payload).toString(scheme.encoding)
+
+/**
+ * Verifies an HMAC header over `payload` (default: the raw body) with every secret, in constant time.
+ * Hex digests are compared case-insensitively; the header's format is checked before any HMAC is computed.
+ */
+export function verifyHmacHeader(
+  req: RawRequest,
+  secrets: (string | Uint8Array)[],
+  scheme: HmacScheme,
+  payload: (string | Uint8Array)[] = [req.body],
+  mismatchHint: string = RAW_BODY_HINT,
+): Verdict {
+  const value = req.headers.get(scheme.header)
+  if (value === null || value === '') return reject('missing-signature', `expected ${scheme.header}`)
+  const prefix = scheme.prefix ?? ''
+  const digest = value.trim()
+  if (!digest.startsWith(prefix)) return reject('malformed-signature', `${scheme.header} should start with "${prefix}"`)
+  const presented = decodeDigest(digest.slice(prefix.length), scheme.encoding)
+  if (!presented || presented.length !== DIGEST_LENGTH[scheme.algorithm])
+    return reject('malformed-signature', `${scheme.header} should hold a ${scheme.encoding} ${scheme.algorithm} digest`)
+  const ok = anyEqual(presented, secrets.map((s) => hmac(scheme.algorithm, s, ...payload)))
+  return ok ? accept : reject('mismatch', triedHint(secrets.length, mismatchHint))
+}
+
+/** Decodes a hex or base64 digest strictly; undefined when it is not one. */
+export function decodeDigest(text: string, encoding: 'hex' | 'base64'): Buffer | undefined {
+  if (encoding === 'hex') return /^(?:[0-9a-fA-F]{2})+$/.test(text) ? Buffer.from(text, 'hex') : undefined
+  return /^[A-Za-z0-9+/_-]+={0,2}$/.test(text) ? Buffer.from(text, 'base64') : undefined
+}
+
+/**
+ * Parses a `t=123,v1=abc,v1=def` style header into a multimap. Pairs are split on `,` (or `;`),
+ * keys and values on the first `=`. Returns an empty map for garbage.
+ */
+export function parseKeyValueHeader(value: string, separator: RegExp = /[,;]/): Map<string, string[]> {
+  const map = new Map<string, string[]>()
+  for (const part of value.split(separator)) {
+    const i = part.indexOf('=')
+    if (i <= 0) continue
+    const key = part.slice(0, i).trim()
+    const list = map.get(key) ?? []
+    list.push(part.slice(i + 1).trim())
+    map.set(key, list)
+  }
+  return map
+}
