@@ -1,0 +1,346 @@
+// Configuration: defineConfig() and env() for inhook.config.ts, loading .ts/.js/.json files, one zod
+// schema, secrets from the environment. Loaded once at the composition root and passed down.
+import bytes from 'bytes'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, extname, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { z } from 'zod'
+import { findProvider, type Provider } from '../providers/index.ts'
+import { parseCidrs, type Cidr } from './ingest/allowlist.ts'
+import type { WebhookEvent } from './store/store.ts'
+
+/** A secret read from the environment when the config is loaded (never stored in the file). */
+export interface EnvRef {
+  env: string
+  default?: string
+}
+
+/** `env('GITHUB_WEBHOOK_SECRET')`: the value of that environment variable, or `fallback` when unset. */
+export const env = (name: string, fallback?: string): EnvRef & string => ({ env: name, default: fallback }) as EnvRef & string
+
+/** What a handler receives besides the event. Extended by the worker (attempt, signal, logger…). */
+export interface HandlerContext {
+  attempt: number
+  signal: AbortSignal
+  log: { info(obj: object | string, msg?: string): void; warn(obj: object | string, msg?: string): void; error(obj: object | string, msg?: string): void }
+}
+
+export type Handler = (event: WebhookEvent, ctx: HandlerContext) => unknown | Promise<unknown>
+
+export type Size = number | string
+
+export interface SourceInput {
+  provider: string
+  secret?: string
+  secrets?: string[]
+  url?: string
+  bodyLimit?: Size
+  rateLimit?: { perSecond: number; burst?: number; perIp?: { perSecond: number; burst?: number } }
+  allowIps?: string[]
+  forward?: { url: string; timeoutMs?: number; headers?: Record<string, string>; signingSecret?: string; method?: string }
+  [option: string]: unknown
+}
+
+export interface ConfigInput {
+  server?: { port?: number; host?: string; bodyLimit?: Size; trustProxy?: boolean | number; publicUrl?: string }
+  database?: { url?: string; synchronous?: 'NORMAL' | 'FULL' | 'OFF' | 'EXTRA'; busyTimeoutMs?: number }
+  admin?: { token?: string }
+  worker?: Partial<WorkerConfig> & { backoff?: Partial<WorkerConfig['backoff']> }
+  log?: { level?: string }
+  providers?: (string | Provider)[]
+  sources: Record<string, SourceInput>
+  handlers?: Record<string, Record<string, Handler>>
+}
+
+/** Identity helper that gives `inhook.config.ts` its types. */
+export const defineConfig = (config: ConfigInput): ConfigInput => config
+
+export interface WorkerConfig {
+  /** Run the worker inside `serve` (default: true). */
+  enabled: boolean
+  /** Events run at once (default: 8). */
+  concurrency: number
+  /** Events leased per claim (default: 64). */
+  batchSize: number
+  /** Fallback poll interval when nothing wakes the worker (default: 1000). */
+  pollMs: number
+  /** How long a claimed event is leased before another worker may take it (default: 60000). */
+  leaseMs: number
+  /** Attempts before an event is `failed` (default: 8). */
+  maxAttempts: number
+  /** A handler running longer fails the attempt (default: 30000). */
+  timeoutMs: number
+  /** On SIGTERM, how long running handlers may finish before their events are released (default: 10000). */
+  graceMs: number
+  backoff: { baseMs: number; maxMs: number }
+}
+
+export interface SourceConfig {
+  name: string
+  provider: Provider
+  /** The provider's parsed options. */
+  options: unknown
+  /** The public URL the provider signs, when configured. */
+  url?: string
+  bodyLimitBytes: number
+  rateLimit?: { perSecond: number; burst: number; perIp?: { perSecond: number; burst: number } }
+  allowIps?: Cidr[]
+  forward?: SourceInput['forward']
+  /** Lowercase header names and query parameters never stored. */
+  redactHeaders: Set<string>
+  redactQuery: Set<string>
+}
+
+export interface Config {
+  /** The file the config came from, when any. */
+  file?: string
+  server: { port: number; host: string; bodyLimitBytes: number; trustProxy: boolean | number; publicUrl?: string }
+  database: { url: string; synchronous: 'NORMAL' | 'FULL' | 'OFF' | 'EXTRA'; busyTimeoutMs: number }
+  admin: { token?: string }
+  worker: WorkerConfig
+  log: { level: string }
+  sources: Map<string, SourceConfig>
+  handlers: Record<string, Record<string, Handler>>
+}
+
+/** A config that cannot be used. `issues` name each key path and what was expected. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+  constructor(readonly issues: string[], file?: string) {
+    super(`invalid configuration${file ? ` in ${file}` : ''}:\n${issues.map((i) => `  - ${i}`).join('\n')}`)
+  }
+}
+
+export const ALWAYS_REDACTED_HEADERS = ['authorization', 'cookie', 'proxy-authorization']
+const DEFAULT_BODY_LIMIT = 1024 * 1024
+
+const size = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
+  const n = typeof value === 'number' ? value : bytes.parse(value)
+  if (n === null || !Number.isFinite(n) || n <= 0) {
+    ctx.addIssue({ code: 'custom', message: `expected a size such as 1048576, '512kb' or '1mb', got ${JSON.stringify(value)}` })
+    return z.NEVER
+  }
+  return n
+})
+
+const bucket = z.object({ perSecond: z.number().positive(), burst: z.number().int().positive().optional() })
+
+const sourceSchema = z.looseObject({
+  provider: z.string({ error: 'expected a provider name (see `inhook providers`)' }),
+  secret: z.string().min(1, 'expected a non-empty string').optional(),
+  secrets: z.array(z.string().min(1, 'expected a non-empty string')).min(1).optional(),
+  url: z.url({ error: 'expected the absolute public URL the provider signs, e.g. https://hooks.example.com/webhooks/twilio' }).optional(),
+  bodyLimit: size.optional(),
+  rateLimit: bucket.extend({ perIp: bucket.optional() }).optional(),
+  allowIps: z.array(z.string()).optional(),
+  forward: z
+    .object({
+      url: z.url(),
+      timeoutMs: z.number().int().positive().optional(),
+      headers: z.record(z.string(), z.string()).optional(),
+      signingSecret: z.string().optional(),
+      method: z.string().optional(),
+    })
+    .optional(),
+})
+
+const handlerMap = z.record(z.string(), z.custom<Handler>((v) => typeof v === 'function', { error: 'expected a function (event, ctx) => …' }))
+
+const configSchema = z.object({
+  server: z
+    .object({
+      port: z.number().int().min(0).max(65535).default(8787),
+      host: z.string().default('0.0.0.0'),
+      bodyLimit: size.default(DEFAULT_BODY_LIMIT),
+      trustProxy: z.union([z.boolean(), z.number().int().nonnegative()]).default(false),
+      publicUrl: z.url().optional(),
+    })
+    .prefault({}),
+  database: z
+    .object({
+      url: z.string().default('file:./data/inhook.db'),
+      synchronous: z.enum(['NORMAL', 'FULL', 'OFF', 'EXTRA']).default('NORMAL'),
+      busyTimeoutMs: z.number().int().nonnegative().default(5000),
+    })
+    .prefault({}),
+  admin: z.object({ token: z.string().min(16, 'expected at least 16 characters').optional() }).prefault({}),
+  worker: z
+    .object({
+      enabled: z.boolean().default(true),
+      concurrency: z.number().int().positive().default(8),
+      batchSize: z.number().int().positive().default(64),
+      pollMs: z.number().int().positive().default(1000),
+      leaseMs: z.number().int().positive().default(60_000),
+      maxAttempts: z.number().int().positive().default(8),
+      timeoutMs: z.number().int().positive().default(30_000),
+      graceMs: z.number().int().nonnegative().default(10_000),
+      backoff: z.object({ baseMs: z.number().int().positive().default(1000), maxMs: z.number().int().positive().default(3_600_000) }).prefault({}),
+    })
+    .prefault({}),
+  log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).prefault({}),
+  providers: z.array(z.union([z.string(), z.custom<Provider>((v) => isProvider(v), { error: 'expected a provider module path or object' })])).default([]),
+  sources: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a source name is a URL segment: letters, digits, _ . -'), sourceSchema),
+  handlers: z.record(z.string(), handlerMap).default({}),
+})
+
+/** Checks the shape of a user provider module. */
+export function isProvider(v: unknown): v is Provider {
+  const p = v as Provider
+  return !!p && typeof p === 'object' && typeof p.name === 'string' && typeof p.verify === 'function' && typeof p.describe === 'function' && !!p.options && typeof (p.options as { safeParse?: unknown }).safeParse === 'function'
+}
+
+const formatPath = (path: PropertyKey[]) => path.map(String).join('.')
+
+/** Replaces every `{ env: NAME }` by the variable's value (or its default); records what is missing. */
+function resolveEnvRefs(value: unknown, env: Record<string, string | undefined>, path: PropertyKey[], issues: string[]): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => resolveEnvRefs(v, env, [...path, i], issues))
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const keys = Object.keys(value)
+    const ref = value as EnvRef
+    if (typeof ref.env === 'string' && keys.every((k) => k === 'env' || k === 'default')) {
+      const resolved = env[ref.env] || ref.default
+      if (resolved === undefined || resolved === '') issues.push(`${formatPath(path)}: expected a string (set ${ref.env})`)
+      return resolved
+    }
+    return Object.fromEntries(keys.map((k) => [k, resolveEnvRefs((value as Record<string, unknown>)[k], env, [...path, k], issues)]))
+  }
+  return value
+}
+
+export interface LoadOptions {
+  /** Environment for `env()` references (default: process.env). */
+  env?: Record<string, string | undefined>
+  /** Resolves relative provider module paths (default: the config file's folder or the cwd). */
+  baseDir?: string
+  file?: string
+}
+
+/** Validates a config object. Collects every problem and throws them together as a ConfigError. */
+export async function resolveConfig(input: unknown, options: LoadOptions = {}): Promise<Config> {
+  const issues: string[] = []
+  const resolved = resolveEnvRefs(input, options.env ?? process.env, [], issues)
+  const parsed = configSchema.safeParse(resolved)
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) issues.push(`${formatPath(issue.path) || '(root)'}: ${issue.message}`)
+    throw new ConfigError(issues, options.file)
+  }
+  const c = parsed.data
+  const custom: Provider[] = []
+  for (const [i, entry] of c.providers.entries()) {
+    if (typeof entry !== 'string') {
+      custom.push(entry)
+      continue
+    }
+    try {
+      custom.push(...(await importProviderModule(resolve(options.baseDir ?? process.cwd(), entry))))
+    } catch (error) {
+      issues.push(`providers.${i}: ${(error as Error).message}`)
+    }
+  }
+
+  const sources = new Map<string, SourceConfig>()
+  for (const [name, source] of Object.entries(c.sources)) {
+    const path = `sources.${name}`
+    const provider = findProvider(source.provider, custom)
+    if (!provider) {
+      issues.push(`${path}.provider: unknown provider "${source.provider}" (see \`inhook providers\` for the list, or add a module under \`providers\`)`)
+      continue
+    }
+    const { provider: _p, secret, secrets, url, bodyLimit, rateLimit, allowIps, forward, ...rest } = source
+    if (secret !== undefined && secrets !== undefined) issues.push(`${path}: set either secret or secrets, not both`)
+    const optionsInput = { ...rest, ...(secrets ?? secret ? { secrets: secrets ?? [secret!] } : {}) }
+    const options = provider.options.safeParse(optionsInput)
+    if (!options.success) {
+      for (const issue of options.error.issues) {
+        const key = formatPath(issue.path)
+        const shown = key === 'secrets' && secrets === undefined ? 'secret' : key
+        const message = issue.code === 'invalid_type' && optionsInput[issue.path[0] as keyof typeof optionsInput] === undefined ? `${issue.message} (required by provider ${provider.name})` : issue.message
+        issues.push(`${path}${shown ? `.${shown}` : ''}: ${message}`)
+      }
+      continue
+    }
+    let cidrs: Cidr[] | undefined
+    try {
+      cidrs = allowIps ? parseCidrs(allowIps) : undefined
+    } catch (error) {
+      issues.push(`${path}.allowIps: ${(error as Error).message}`)
+    }
+    const redact = provider.redact?.(options.data) ?? {}
+    sources.set(name, {
+      name,
+      provider,
+      options: options.data,
+      url,
+      bodyLimitBytes: bodyLimit ?? c.server.bodyLimit,
+      rateLimit: rateLimit && {
+        perSecond: rateLimit.perSecond,
+        burst: rateLimit.burst ?? Math.max(1, Math.ceil(rateLimit.perSecond)),
+        perIp: rateLimit.perIp && { perSecond: rateLimit.perIp.perSecond, burst: rateLimit.perIp.burst ?? Math.max(1, Math.ceil(rateLimit.perIp.perSecond)) },
+      },
+      allowIps: cidrs,
+      forward,
+      redactHeaders: new Set([...ALWAYS_REDACTED_HEADERS, ...(redact.headers ?? []).map((h) => h.toLowerCase())]),
+      redactQuery: new Set(redact.query ?? []),
+    })
+  }
+  for (const source of Object.keys(c.handlers)) {
+    if (!c.sources[source]) issues.push(`handlers.${source}: no source named "${source}" is configured`)
+  }
+  if (issues.length) throw new ConfigError(issues, options.file)
+  return {
+    file: options.file,
+    server: { port: c.server.port, host: c.server.host, bodyLimitBytes: c.server.bodyLimit, trustProxy: c.server.trustProxy, publicUrl: c.server.publicUrl },
+    database: c.database,
+    admin: c.admin,
+    worker: c.worker,
+    log: c.log,
+    sources,
+    handlers: c.handlers,
+  }
+}
+
+async function importProviderModule(path: string): Promise<Provider[]> {
+  if (!existsSync(path)) throw new Error(`no provider module at ${path}`)
+  const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>
+  const found = Object.values(mod).filter(isProvider)
+  if (found.length === 0) throw new Error(`${path} exports no provider (an object with name, options, verify and describe)`)
+  return [...new Set(found)]
+}
+
+export const CONFIG_NAMES = ['inhook.config.ts', 'inhook.config.mts', 'inhook.config.js', 'inhook.config.mjs', 'inhook.config.json']
+
+/** Finds the config file: the given path, else `./inhook.config.{ts,js,mjs,json}`. */
+export function findConfigFile(path: string | undefined, cwd = process.cwd()): string {
+  if (path) {
+    const full = resolve(cwd, path)
+    if (!existsSync(full)) throw new ConfigError([`config file not found: ${full}`])
+    return full
+  }
+  for (const name of CONFIG_NAMES) {
+    const full = resolve(cwd, name)
+    if (existsSync(full)) return full
+  }
+  throw new ConfigError([`no config file found in ${cwd} (looked for ${CONFIG_NAMES.join(', ')}); pass --config PATH`])
+}
+
+/** Loads and validates a config file (.ts, .js, .mjs or .json). */
+export async function loadConfig(path?: string, options: Omit<LoadOptions, 'file' | 'baseDir'> = {}): Promise<Config> {
+  const file = findConfigFile(path)
+  let input: unknown
+  if (extname(file) === '.json') {
+    try {
+      input = JSON.parse(readFileSync(file, 'utf8'))
+    } catch (error) {
+      throw new ConfigError([`${file} is not valid JSON: ${(error as Error).message}`], file)
+    }
+  } else {
+    try {
+      const mod = (await import(pathToFileURL(file).href)) as { default?: unknown }
+      input = mod.default
+    } catch (error) {
+      throw new ConfigError([`could not load ${file}: ${(error as Error).message}`], file)
+    }
+    if (input === undefined) throw new ConfigError([`${file} has no default export (export default defineConfig({ … }))`], file)
+  }
+  return resolveConfig(input, { ...options, file, baseDir: dirname(file) })
+}

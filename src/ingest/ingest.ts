@@ -1,0 +1,194 @@
+// The hot path: `ANY /webhooks/:source`, one step after another (ARCHITECTURE.md, "The flow of one request").
+import type { Context } from 'hono'
+import type { IncomingMessage } from 'node:http'
+import type { Logger } from 'pino'
+import { createRawRequest, type Description, type RawRequest, type Rejection, type Reply } from '../../providers/kit.ts'
+import type { Config, SourceConfig } from '../config.ts'
+import type { Metrics } from '../metrics.ts'
+import type { Store } from '../store/store.ts'
+import { clientAddress, isAllowed } from './allowlist.ts'
+import { KeyedBuckets, TokenBucket } from './rate-limit.ts'
+import { readIncoming, readStream, TOO_LARGE } from './read-body.ts'
+
+export interface IngestDeps {
+  config: Pick<Config, 'server' | 'sources'>
+  store: Store
+  log: Logger
+  metrics: Metrics
+  /** Called after a delivery is stored (wakes the worker). */
+  onStored?: () => void
+  now?: () => Date
+}
+
+const REDACTED = '[redacted]'
+const DEFAULT_METHODS = ['POST']
+/** Seconds a provider is asked to wait after a 503. */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5
+
+type Outcome = 'accepted' | 'duplicate' | 'rejected' | 'too_large' | 'rate_limited' | 'forbidden' | 'unavailable' | 'challenge' | 'not_found' | 'method_not_allowed' | 'bad_request'
+
+/** Builds the ingest handler. Per-source state (buckets) lives here, created once. */
+export function createIngestHandler(deps: IngestDeps) {
+  const { config, store, log, metrics } = deps
+  const now = deps.now ?? (() => new Date())
+  const buckets = new Map<string, { source?: TokenBucket; perIp?: KeyedBuckets }>()
+  for (const source of config.sources.values()) {
+    const start = Date.now()
+    buckets.set(source.name, {
+      source: source.rateLimit && new TokenBucket(source.rateLimit, start),
+      perIp: source.rateLimit?.perIp && new KeyedBuckets(source.rateLimit.perIp),
+    })
+  }
+
+  const count = (source: string, outcome: Outcome, reason = '') => metrics.requests.inc({ source, outcome, reason })
+
+  const refuse = (c: Context, source: SourceConfig, status: number, outcome: Outcome, reason: string, hint: string | undefined, ip: string | undefined, headers: Record<string, string> = {}) => {
+    count(source.name, outcome, reason)
+    log.warn({ source: source.name, status, reason, hint, ip }, 'request refused')
+    store.recordRejection({ at: now(), source: source.name, clientIp: ip, status, reason, hint })
+    return c.json({ error: STATUS_TEXT[status] ?? 'refused' }, status as 401, headers)
+  }
+
+  return async function ingest(c: Context): Promise<Response> {
+    const started = performance.now()
+    // 1. source
+    const name = c.req.param('source') ?? ''
+    const source = config.sources.get(name)
+    if (!source) {
+      count('', 'not_found')
+      return c.json({ error: 'unknown source' }, 404)
+    }
+    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
+    const ip = clientAddress(incoming?.socket?.remoteAddress, c.req.header('x-forwarded-for') ?? null, config.server.trustProxy)
+
+    // 2. method
+    const method = c.req.method
+    const methods = source.provider.methods ?? DEFAULT_METHODS
+    if (!methods.includes(method) && !(method === 'HEAD' && methods.includes('GET'))) {
+      count(name, 'method_not_allowed')
+      return c.json({ error: 'method not allowed' }, 405, { allow: methods.join(', ') })
+    }
+
+    // 3a. size, as declared: refuse before reading anything.
+    const declared = Number(c.req.header('content-length') ?? 0)
+    if (declared > source.bodyLimitBytes)
+      return refuse(c, source, 413, 'too_large', 'too-large', `Content-Length ${declared} exceeds the limit of ${source.bodyLimitBytes} bytes`, ip, { connection: 'close' })
+
+    // 4. rate
+    const state = buckets.get(name)!
+    const nowMs = Date.now()
+    const wait = Math.max(state.source?.take(nowMs) ?? 0, state.perIp && ip ? state.perIp.take(ip, nowMs) : 0)
+    if (wait > 0) return refuse(c, source, 429, 'rate_limited', 'rate-limited', `rate limit reached; retry in ${wait} s`, ip, { 'retry-after': String(wait) })
+
+    // 5. allowlist
+    if (source.allowIps && !isAllowed(ip, source.allowIps)) return refuse(c, source, 403, 'forbidden', 'ip-not-allowed', `client address ${ip ?? 'unknown'} is not in allowIps`, ip)
+
+    // 3b. size, streamed: never buffer past the limit (chunked bodies and Content-Length lies alike).
+    let body: Buffer | typeof TOO_LARGE
+    try {
+      body = incoming ? await readIncoming(incoming, source.bodyLimitBytes) : await readStream(c.req.raw.body, source.bodyLimitBytes)
+    } catch {
+      count(name, 'bad_request', 'aborted')
+      return c.json({ error: 'bad request' }, 400)
+    }
+    if (body === TOO_LARGE) return refuse(c, source, 413, 'too_large', 'too-large', `body exceeds the limit of ${source.bodyLimitBytes} bytes`, ip, { connection: 'close' })
+
+    const url = new URL(c.req.url)
+    const req = createRawRequest({ method, url: publicUrl(source, config.server.publicUrl, url), headers: c.req.raw.headers, body })
+    const at = now()
+    const opts = source.options
+
+    try {
+      // 6. challenge
+      if (source.provider.challenge) {
+        const answer = await source.provider.challenge(req, opts, at)
+        if (answer) {
+          if ('ok' in answer) return refuse(c, source, 401, 'rejected', answer.reason, answer.hint, ip)
+          count(name, 'challenge')
+          log.info({ source: name }, 'handshake answered')
+          return send(answer)
+        }
+      }
+      // 7. verify
+      const verdict = await source.provider.verify(req, opts, at)
+      if (!verdict.ok) return refuse(c, source, 401, 'rejected', (verdict as Rejection).reason, (verdict as Rejection).hint, ip)
+    } catch (error) {
+      // A provider module must not throw; if one does, refuse rather than accept or 500.
+      log.error({ source: name, err: error }, 'provider threw during verification')
+      return refuse(c, source, 401, 'rejected', 'verify-error', 'the provider module threw; see the log', ip)
+    }
+
+    // 8. describe
+    let description: Description = {}
+    try {
+      description = source.provider.describe(req)
+    } catch (error) {
+      log.warn({ source: name, err: error }, 'provider could not describe the delivery')
+    }
+
+    // 9. store
+    let duplicate: boolean
+    try {
+      const result = await store.append({
+        source: name,
+        provider: source.provider.name,
+        type: description.type?.slice(0, 200),
+        deliveryId: description.deliveryId?.slice(0, 500),
+        method,
+        path: url.pathname,
+        query: redactQuery(url.search, source.redactQuery),
+        headers: redactHeaders(c.req.raw.headers, source.redactHeaders),
+        body,
+        clientIp: ip,
+        receivedAt: at,
+        occurredAt: description.occurredAt && !Number.isNaN(description.occurredAt.getTime()) ? description.occurredAt : undefined,
+      })
+      duplicate = result.duplicate
+    } catch (error) {
+      count(name, 'unavailable')
+      log.error({ source: name, err: error }, 'could not store the delivery; answering 503')
+      return c.json({ error: 'temporarily unavailable' }, 503, { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_SECONDS) })
+    }
+
+    // 10. ack
+    count(name, duplicate ? 'duplicate' : 'accepted')
+    metrics.ingestSeconds.observe({ source: name }, (performance.now() - started) / 1000)
+    if (!duplicate) deps.onStored?.()
+    if (source.provider.ack) return send(source.provider.ack(req, opts))
+    return c.json(duplicate ? { ok: true, duplicate: true } : { ok: true })
+  }
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  401: 'unauthorized',
+  403: 'forbidden',
+  413: 'payload too large',
+  429: 'too many requests',
+}
+
+const send = (reply: Reply) => new Response(reply.body, { status: reply.status, headers: reply.headers })
+
+/** The URL the provider signed: the source's `url`, else the server's public base + path, else the request's own. */
+function publicUrl(source: SourceConfig, base: string | undefined, url: URL): string {
+  if (source.url) return source.url + (source.url.includes('?') || !url.search ? '' : url.search)
+  if (base) return base.replace(/\/$/, '') + url.pathname + url.search
+  return url.href
+}
+
+/** Header pairs as received, secrets replaced by '[redacted]'. */
+export function redactHeaders(headers: Headers, redact: Set<string>): [string, string][] {
+  const pairs: [string, string][] = []
+  headers.forEach((value, name) => pairs.push([name, redact.has(name) ? REDACTED : value]))
+  return pairs
+}
+
+/** The query string without '?', with secret parameters' values replaced. */
+export function redactQuery(search: string, redact: Set<string>): string {
+  const query = search.startsWith('?') ? search.slice(1) : search
+  if (!query || redact.size === 0) return query
+  const params = new URLSearchParams(query)
+  for (const name of redact) if (params.has(name)) params.set(name, REDACTED)
+  return params.toString()
+}
+
+export type { RawRequest }

@@ -1,0 +1,47 @@
+// Prometheus metrics (prom-client), one registry per app so tests and processes do not share state.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+export type Metrics = ReturnType<typeof createMetrics>
+
+export function createMetrics(options: { defaults?: boolean } = {}) {
+  const registry = new Registry()
+  if (options.defaults) collectDefaultMetrics({ register: registry, prefix: 'inhook_' })
+  return {
+    registry,
+    requests: new Counter({
+      name: 'inhook_ingest_requests_total',
+      help: 'Ingest requests by source and outcome (accepted, duplicate, rejected, too_large, rate_limited, forbidden, unavailable, challenge, not_found, method_not_allowed)',
+      labelNames: ['source', 'outcome', 'reason'] as const,
+      registers: [registry],
+    }),
+    ingestSeconds: new Histogram({
+      name: 'inhook_ingest_duration_seconds',
+      help: 'Time from request to acknowledgement, for stored deliveries',
+      labelNames: ['source'] as const,
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    batchSize: new Histogram({
+      name: 'inhook_group_commit_batch_size',
+      help: 'Writes committed per group-commit transaction',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+      registers: [registry],
+    }),
+    processingSeconds: new Histogram({
+      name: 'inhook_processing_duration_seconds',
+      help: 'Time a handler or forward took, by source and outcome',
+      labelNames: ['source', 'outcome'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+      registers: [registry],
+    }),
+    attempts: new Counter({
+      name: 'inhook_processing_attempts_total',
+      help: 'Processing attempts by source and outcome (processed, retry, failed)',
+      labelNames: ['source', 'outcome'] as const,
+      registers: [registry],
+    }),
+    eventsByStatus: new Gauge({ name: 'inhook_events', help: 'Stored events by source and status', labelNames: ['source', 'status'] as const, registers: [registry] }),
+    queueDepth: new Gauge({ name: 'inhook_queue_depth', help: 'Events due for processing now', registers: [registry] }),
+    oldestDueSeconds: new Gauge({ name: 'inhook_queue_oldest_due_seconds', help: 'Age of the oldest due event', registers: [registry] }),
+  }
+}

@@ -1,0 +1,145 @@
+// The storage interface: narrow enough that a PostgreSQL implementation can serve ingest and the
+// worker unchanged. Ingest and worker code depend on this, never on SQL.
+import type { EventStatus } from './schema.ts'
+
+export type { EventStatus }
+
+/** A stored delivery. `id` is a string outside the store (stable, sortable as a number). */
+export interface WebhookEvent {
+  id: string
+  source: string
+  provider: string
+  type: string | null
+  deliveryId: string | null
+  method: string
+  path: string
+  query: string
+  headers: [string, string][]
+  body: Buffer
+  clientIp: string | null
+  receivedAt: Date
+  occurredAt: Date | null
+  status: EventStatus
+  attempts: number
+  nextAttemptAt: Date
+  leaseUntil: Date | null
+  processedAt: Date | null
+  lastError: string | null
+}
+
+/** A listing row: everything but the body. */
+export type WebhookEventSummary = Omit<WebhookEvent, 'body' | 'headers'> & { bodyBytes: number }
+
+export interface NewWebhookEvent {
+  source: string
+  provider: string
+  type?: string
+  deliveryId?: string
+  method: string
+  path: string
+  query: string
+  headers: [string, string][]
+  body: Uint8Array
+  clientIp?: string
+  receivedAt: Date
+  occurredAt?: Date
+}
+
+export type AppendResult = { id: string; duplicate: false } | { id?: undefined; duplicate: true }
+
+export interface Attempt {
+  id: string
+  eventId: string
+  attempt: number
+  startedAt: Date
+  finishedAt: Date
+  outcome: 'processed' | 'retry' | 'failed' | 'replayed'
+  error: string | null
+  note: string | null
+  responseStatus: number | null
+  responseBody: string | null
+}
+
+/** What the worker records about one run of an event. */
+export interface AttemptRecord {
+  attempt: number
+  startedAt: Date
+  finishedAt: Date
+  error?: string
+  note?: string
+  responseStatus?: number
+  responseBody?: string
+}
+
+export interface EventFilter {
+  source?: string
+  status?: EventStatus
+  type?: string
+  since?: Date
+  until?: Date
+  /** Substring of the delivery id or the event type. */
+  q?: string
+}
+
+export interface ListOptions extends EventFilter {
+  /** Page size (default: 50, at most 500). */
+  limit?: number
+  /** Opaque cursor from a previous page: events older than it. */
+  cursor?: string
+}
+
+export interface Page<T> {
+  items: T[]
+  nextCursor?: string
+}
+
+export interface Rejection {
+  at: Date
+  source: string
+  clientIp?: string
+  status: number
+  reason: string
+  hint?: string
+}
+
+export interface ClaimOptions {
+  limit: number
+  leaseMs: number
+  now: Date
+}
+
+export interface Stats {
+  bySourceStatus: { source: string; status: EventStatus; count: number }[]
+  /** Events due now (new and due, or processing with an expired lease). */
+  queueDepth: number
+  /** Age in ms of the oldest due event, 0 when none. */
+  oldestDueMs: number
+}
+
+export interface Store {
+  /** Stores a delivery; settles after commit. A (source, deliveryId) already stored is a duplicate, not an error. */
+  append(event: NewWebhookEvent): Promise<AppendResult>
+  /** Leases up to `limit` due events (new and due, or processing with an expired lease), counting the attempt. */
+  claim(options: ClaimOptions): Promise<WebhookEvent[]>
+  complete(id: string, attempt: AttemptRecord): Promise<void>
+  /** Records a failed attempt and schedules the next one. */
+  retry(id: string, attempt: AttemptRecord, nextAttemptAt: Date): Promise<void>
+  /** Records a failed attempt and dead-letters the event. */
+  fail(id: string, attempt: AttemptRecord): Promise<void>
+  /** Gives leased events back (shutdown): they become due now, the attempt not counted. */
+  release(ids: string[], now: Date): Promise<void>
+  get(id: string): Promise<WebhookEvent | undefined>
+  list(options: ListOptions): Promise<Page<WebhookEventSummary>>
+  attempts(eventId: string): Promise<Attempt[]>
+  /** Sets processed/failed events back to new; returns how many changed. */
+  replay(ids: string[], now: Date): Promise<number>
+  /** Replays every processed/failed event matching the filter; returns how many changed. */
+  replayWhere(filter: EventFilter, now: Date): Promise<number>
+  countWhere(filter: EventFilter): Promise<number>
+  recordRejection(rejection: Rejection): void
+  rejections(options: { limit?: number; source?: string; since?: Date }): Promise<Rejection[]>
+  stats(now: Date): Promise<Stats>
+  /** Throws when the database cannot be written right now. */
+  checkWritable(): Promise<void>
+  close(): Promise<void>
+}
