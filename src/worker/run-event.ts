@@ -37,8 +37,8 @@ export async function runEvent(deps: WorkerDeps, event: WebhookEvent, clock: () 
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const error = new HandlerTimeoutError(`timed out after ${deps.timeoutMs} ms`)
+        reject(error) // before abort: a handler that returns on abort must not count as a success
         controller.abort(error)
-        reject(error)
       }, deps.timeoutMs)
     })
     const result = await Promise.race([deps.process(event, { attempt: event.attempts, signal: controller.signal, log }), timeout])

@@ -1,0 +1,180 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import pino from 'pino'
+import { openDatabase } from '../../src/store/database.ts'
+import { SqliteStore } from '../../src/store/sqlite-store.ts'
+import type { NewWebhookEvent, WebhookEvent } from '../../src/store/store.ts'
+import { backoffMs } from '../../src/worker/backoff.ts'
+import { PermanentError } from '../../src/worker/errors.ts'
+import { createProcess } from '../../src/worker/handlers.ts'
+import { runEvent, type WorkerDeps } from '../../src/worker/run-event.ts'
+import { drain, Worker } from '../../src/worker/worker.ts'
+import { tempDir, waitFor } from '../helpers/gateway.ts'
+
+const log = pino({ level: 'silent' })
+const T0 = new Date('2026-01-01T00:00:00Z')
+const newEvent = (overrides: Partial<NewWebhookEvent> = {}): NewWebhookEvent => ({
+  source: 'github', provider: 'github', type: 'push', deliveryId: crypto.randomUUID(), method: 'POST', path: '/webhooks/github',
+  query: '', headers: [['content-type', 'application/json']], body: Buffer.from('{"ok":true}'), receivedAt: T0, ...overrides,
+})
+
+describe('worker', () => {
+  let store: SqliteStore
+  let cleanup: () => void
+  beforeEach(() => {
+    const tmp = tempDir()
+    cleanup = tmp.cleanup
+    store = new SqliteStore(openDatabase(`file:${tmp.dir}/w.db`))
+  })
+  afterEach(async () => {
+    await store.close()
+    cleanup()
+  })
+
+  const deps = (process: WorkerDeps['process'], overrides: Partial<WorkerDeps> = {}): WorkerDeps => ({
+    store, process, log, maxAttempts: 3, timeoutMs: 1000, backoff: { baseMs: 1000, maxMs: 60_000 }, random: () => 1, ...overrides,
+  })
+  const claimOne = async (now: Date) => (await store.claim({ limit: 1, leaseMs: 60_000, now }))[0]!
+
+  it('runs the handler for the event type and marks it processed', async () => {
+    await store.append(newEvent())
+    const seen: WebhookEvent[] = []
+    const process = createProcess({ handlers: { github: { push: (e) => void seen.push(e) } } })
+    const totals = await drain(deps(process), { concurrency: 2, batchSize: 10, leaseMs: 60_000 }, () => T0)
+    expect(totals).toEqual({ processed: 1, retry: 0, failed: 0 })
+    expect(seen).toHaveLength(1)
+    expect(seen[0]!.body.toString()).toBe('{"ok":true}')
+    const [event] = (await store.list({})).items
+    expect(event).toMatchObject({ status: 'processed', attempts: 1 })
+  })
+
+  it("falls back to the source's '*' handler", async () => {
+    await store.append(newEvent({ type: 'issues' }))
+    let called = 0
+    await drain(deps(createProcess({ handlers: { github: { '*': () => void called++ } } })), { concurrency: 1, batchSize: 10, leaseMs: 1000 }, () => T0)
+    expect(called).toBe(1)
+  })
+
+  it('marks an event without a handler processed, with a note', async () => {
+    const { id } = (await store.append(newEvent({ source: 'stripe' }))) as { id: string }
+    await drain(deps(createProcess({ handlers: {} })), { concurrency: 1, batchSize: 10, leaseMs: 1000 }, () => T0)
+    expect((await store.get(id))!.status).toBe('processed')
+    expect((await store.attempts(id))[0]!.note).toMatch(/no handler configured for stripe\/push/)
+  })
+
+  it('retries a handler that throws twice, then succeeds: processed after three attempts', async () => {
+    const { id } = (await store.append(newEvent())) as { id: string }
+    let calls = 0
+    const d = deps(async () => {
+      if (++calls < 3) throw new Error(`boom ${calls}`)
+    }, { maxAttempts: 5 })
+    let now = T0
+    for (let i = 0; i < 3; i++) {
+      const event = await claimOne(now)
+      expect(event.id).toBe(id)
+      await runEvent(d, event, () => now)
+      const stored = (await store.get(id))!
+      // The next attempt is due after the backoff (random = 1: the full 1 s, 2 s … window).
+      if (i < 2) {
+        expect(stored.status).toBe('new')
+        expect(stored.nextAttemptAt.getTime() - now.getTime()).toBe(backoffMs(i + 1, { baseMs: 1000, maxMs: 60_000 }, 1))
+        expect(await store.claim({ limit: 1, leaseMs: 1000, now })).toEqual([])
+        now = stored.nextAttemptAt
+      }
+    }
+    const event = (await store.get(id))!
+    expect(event).toMatchObject({ status: 'processed', attempts: 3, lastError: null })
+    expect((await store.attempts(id)).map((a) => [a.attempt, a.outcome, a.error])).toEqual([
+      [1, 'retry', 'boom 1'],
+      [2, 'retry', 'boom 2'],
+      [3, 'processed', null],
+    ])
+  })
+
+  it('fails an event after maxAttempts, keeping the last error', async () => {
+    const { id } = (await store.append(newEvent())) as { id: string }
+    const d = deps(async () => {
+      throw new Error('always')
+    })
+    let now = T0
+    for (let i = 0; i < 3; i++) {
+      await runEvent(d, await claimOne(now), () => now)
+      now = new Date(now.getTime() + 120_000)
+    }
+    expect(await store.get(id)).toMatchObject({ status: 'failed', attempts: 3, lastError: 'always' })
+    expect(await store.claim({ limit: 10, leaseMs: 1000, now })).toEqual([])
+  })
+
+  it('fails at once on PermanentError', async () => {
+    const { id } = (await store.append(newEvent())) as { id: string }
+    await runEvent(deps(async () => {
+      throw new PermanentError('bad payload')
+    }), await claimOne(T0), () => T0)
+    expect(await store.get(id)).toMatchObject({ status: 'failed', attempts: 1, lastError: 'PermanentError: bad payload' })
+  })
+
+  it('fails the attempt of a handler that runs past the timeout, and aborts its signal', async () => {
+    const { id } = (await store.append(newEvent())) as { id: string }
+    let aborted = false
+    await runEvent(deps((_e, ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => ((aborted = true), resolve(undefined)))), { timeoutMs: 20 }), await claimOne(T0), () => T0)
+    expect(aborted).toBe(true)
+    expect(await store.get(id)).toMatchObject({ status: 'new', lastError: 'HandlerTimeoutError: timed out after 20 ms' })
+  })
+
+  it('re-claims an event whose lease expired (a crashed worker)', async () => {
+    const { id } = (await store.append(newEvent())) as { id: string }
+    const first = await store.claim({ limit: 1, leaseMs: 30_000, now: T0 })
+    expect(first.map((e) => e.id)).toEqual([id])
+    expect(await store.claim({ limit: 1, leaseMs: 30_000, now: new Date(T0.getTime() + 29_000) })).toEqual([])
+    const again = await store.claim({ limit: 1, leaseMs: 30_000, now: new Date(T0.getTime() + 31_000) })
+    expect(again.map((e) => [e.id, e.attempts])).toEqual([[id, 2]])
+  })
+
+  it('runs a replayed failed event again', async () => {
+    const { id } = (await store.append(newEvent())) as { id: string }
+    await runEvent(deps(async () => {
+      throw new PermanentError('nope')
+    }), await claimOne(T0), () => T0)
+    expect((await store.get(id))!.status).toBe('failed')
+    expect(await store.replay([id], T0)).toBe(1)
+    expect(await store.get(id)).toMatchObject({ status: 'new', attempts: 0 })
+    let ran = 0
+    await drain(deps(async () => void ran++), { concurrency: 1, batchSize: 10, leaseMs: 1000 }, () => T0)
+    expect(ran).toBe(1)
+    expect((await store.get(id))!.status).toBe('processed')
+    expect((await store.attempts(id)).map((a) => a.outcome)).toEqual(['failed', 'replayed', 'processed'])
+  })
+
+  it('processes events as they arrive when woken, and releases running events on stop', async () => {
+    const started: string[] = []
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    const worker = new Worker(deps(async (e) => {
+      started.push(e.id)
+      if (e.type === 'slow') await gate
+    }), { concurrency: 4, batchSize: 4, pollMs: 10_000, leaseMs: 60_000 }).start()
+    const fast = (await store.append(newEvent())) as { id: string }
+    worker.wake()
+    await waitFor(async () => (await store.get(fast.id))!.status === 'processed')
+    const slow = (await store.append(newEvent({ type: 'slow' }))) as { id: string }
+    worker.wake()
+    await waitFor(() => started.includes(slow.id))
+    const result = await worker.stop(20)
+    release()
+    expect(result).toEqual({ finished: 0, released: 1 })
+    expect(await store.get(slow.id)).toMatchObject({ status: 'new', attempts: 0 })
+  })
+})
+
+describe('backoff', () => {
+  it.each([
+    [1, 1, 1000],
+    [2, 1, 2000],
+    [3, 1, 4000],
+    [10, 1, 60_000],
+    [3, 0.5, 2000],
+    [3, 0, 0],
+    [2000, 1, 60_000],
+  ])('attempt %i with random %f waits %i ms', (attempt, random, expected) => {
+    expect(backoffMs(attempt, { baseMs: 1000, maxMs: 60_000 }, random)).toBe(expected)
+  })
+})
