@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto'
+import { z } from 'zod'
+import { defineProvider, jsonDraft, pick, secretsOption, signHmac, str, toDate, verifyHmacHeader, withHeaders, type HmacScheme } from './kit.ts'
+
+// https://developers.intercom.com/docs/webhooks/setting-up-webhooks#signed-notifications
+const DOCS = 'https://developers.intercom.com/docs/webhooks/setting-up-webhooks#signed-notifications'
+
+const SCHEME: HmacScheme = { header: 'x-hub-signature', algorithm: 'sha1', encoding: 'hex', prefix: 'sha1=' }
+
+export const intercom = defineProvider({
+  name: 'intercom',
+  title: 'Intercom',
+  docs: DOCS,
+  options: z.object({
+    /** The app's client secret (Developer Hub → your app → Basic information). */
+    secrets: secretsOption,
+  }),
+
+  verify: (req, { secrets }) => verifyHmacHeader(req, secrets, SCHEME, [req.body], "is the sender signing the exact raw body, and is the secret the app's client secret from the Developer Hub?"),
+
+  describe(req) {
+    const body = req.json()
+    return { deliveryId: str(pick(body, 'id')), type: str(pick(body, 'topic')), occurredAt: toDate(pick(body, 'created_at')) }
+  },
+
+  sample(type = 'conversation.user.created') {
+    const createdAt = Math.floor(Date.now() / 1000)
+    return jsonDraft(
+      {
+        type: 'notification_event',
+        app_id: 'a86dr8yl',
+        data: { type: 'notification_event_data', item: { type: 'conversation', id: '147', created_at: createdAt, user: { type: 'user', id: '55a3b', email: 'alice@example.com' } } },
+        links: {},
+        id: `notif_${randomUUID()}`,
+        topic: type,
+        delivery_status: 'pending',
+        delivery_attempts: 1,
+        delivered_at: 0,
+        first_sent_at: createdAt,
+        created_at: createdAt,
+        self: null,
+      },
+      { 'user-agent': 'Intercom-Webhooks/1.0' },
+      'http://localhost:8787/webhooks/intercom',
+    )
+  },
+
+  sign: (draft, { secrets }) => withHeaders(draft, { 'x-hub-signature': signHmac(SCHEME, secrets[0]!, draft.body) }),
+})
