@@ -39,6 +39,9 @@ export const events = sqliteTable(
     // Listings, newest first, by source and/or status.
     index('events_source_status_id').on(t.source, t.status, t.id),
     index('events_status_id').on(t.status, t.id),
+    // Traffic per minute and rates (console, /api/stats): arrivals, and finished processing by outcome.
+    index('events_received_at').on(t.receivedAt),
+    index('events_processed_at').on(t.processedAt, t.status).where(sql`processed_at IS NOT NULL`),
   ],
 )
 
