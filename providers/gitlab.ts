@@ -1,27 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
-import {
-  accept,
-  anyEqual,
-  checkTimestamp,
-  decodeDigest,
-  defineProvider,
-  hmac,
-  jsonDraft,
-  parseIntStrict,
-  pick,
-  reject,
-  secretsOption,
-  str,
-  toleranceOption,
-  triedHint,
-  withHeaders,
-  RAW_BODY_HINT,
-  type RawRequest,
-  type Verdict,
-} from './kit.ts'
+import { accept, anyEqual, defineProvider, jsonDraft, pick, reject, secretsOption, str, toleranceOption, triedHint, withHeaders } from './kit.ts'
+import { signStandardWebhook, verifyStandardWebhook } from './standard-webhooks.ts'
 
-/** GitLab's signing tokens follow Standard Webhooks, whose libraries allow 5 minutes. */
+/** GitLab's signing tokens follow Standard Webhooks (GitLab MR !230944), whose libraries allow 5 minutes. */
 const TOLERANCE_SECONDS = 5 * 60
 /** A signing token (Standard Webhooks secret) starts with this; any other secret is a Secret token. */
 const SIGNING_PREFIX = 'whsec_'
@@ -43,8 +25,12 @@ export const gitlab = defineProvider({
   }),
 
   verify(req, { secrets, toleranceSeconds }, now) {
-    const signingKeys = secrets.filter((s) => s.startsWith(SIGNING_PREFIX)).map((s) => Buffer.from(s.slice(SIGNING_PREFIX.length), 'base64'))
-    if (signingKeys.length > 0) return verifySignature(req, signingKeys, toleranceSeconds, now)
+    const signingTokens = secrets.filter((s) => s.startsWith(SIGNING_PREFIX))
+    if (signingTokens.length > 0) {
+      if (!req.headers.get('webhook-signature'))
+        return reject('missing-signature', 'a signing token (whsec_…) is configured, so GitLab must send webhook-signature; is the signing token set on the GitLab webhook?')
+      return verifyStandardWebhook(req, { secrets: signingTokens, toleranceSeconds }, now, { headers: 'webhook' })
+    }
     const token = req.headers.get('x-gitlab-token')
     if (token === null) return reject('missing-token', 'expected X-Gitlab-Token; set a Secret token on the GitLab webhook')
     return anyEqual(token, secrets) ? accept : reject('bad-token', triedHint(secrets.length, 'is X-Gitlab-Token the Secret token of this GitLab webhook?'))
@@ -122,42 +108,13 @@ export const gitlab = defineProvider({
     )
   },
 
-  sign(draft, { secrets }, now) {
+  sign(draft, { secrets, toleranceSeconds }, now) {
     const token = secrets.find((s) => !s.startsWith(SIGNING_PREFIX))
-    const signingKey = secrets.find((s) => s.startsWith(SIGNING_PREFIX))
-    const headers: Record<string, string> = token ? { 'x-gitlab-token': token } : {}
-    if (signingKey) {
-      const id = draft.headers['idempotency-key'] ?? randomUUID()
-      const timestamp = String(Math.floor(now.getTime() / 1000))
-      const signature = hmac('sha256', Buffer.from(signingKey.slice(SIGNING_PREFIX.length), 'base64'), `${id}.${timestamp}.`, draft.body).toString('base64')
-      Object.assign(headers, { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': `v1,${signature}` })
-    }
-    return withHeaders(draft, headers)
+    const signingToken = secrets.find((s) => s.startsWith(SIGNING_PREFIX))
+    const withToken = token ? withHeaders(draft, { 'x-gitlab-token': token }) : draft
+    if (!signingToken) return withToken
+    // GitLab's webhook-id is the delivery's Idempotency-Key.
+    const id = draft.headers['idempotency-key'] ?? randomUUID()
+    return signStandardWebhook(withHeaders(withToken, { 'webhook-id': id }), { secrets: [signingToken], toleranceSeconds }, now, { name: 'gitlab', headers: 'webhook' })
   },
 })
-
-/**
- * A signing-token delivery: Standard Webhooks, HMAC-SHA256 over "<webhook-id>.<webhook-timestamp>.<body>"
- * keyed with the base64-decoded token, sent as space-separated "v1,<base64>" entries.
- */
-function verifySignature(req: RawRequest, keys: Buffer[], toleranceSeconds: number, now: Date): Verdict {
-  const header = req.headers.get('webhook-signature')
-  const id = req.headers.get('webhook-id')
-  const timestamp = req.headers.get('webhook-timestamp')
-  if (!header) return reject('missing-signature', 'a signing token (whsec_…) is configured, so GitLab must send webhook-signature; is the signing token set on the GitLab webhook?')
-  if (!id) return reject('malformed-signature', 'expected webhook-id alongside webhook-signature')
-  if (!timestamp) return reject('missing-timestamp', 'expected webhook-timestamp alongside webhook-signature')
-  const seconds = parseIntStrict(timestamp)
-  if (Number.isNaN(seconds)) return reject('malformed-timestamp', 'webhook-timestamp should be seconds since the epoch')
-  const presented = header
-    .split(' ')
-    .map((entry) => entry.split(','))
-    .filter(([version]) => version === 'v1')
-    .map(([, digest]) => decodeDigest(digest ?? '', 'base64'))
-    .filter((digest) => digest?.length === 32) as Buffer[]
-  if (presented.length === 0) return reject('malformed-signature', 'webhook-signature should hold "v1," followed by a base64 HMAC-SHA256 digest')
-  const expected = keys.map((key) => hmac('sha256', key, `${id}.${timestamp}.`, req.body))
-  const ok = presented.reduce((found, digest) => anyEqual(digest, expected) || found, false)
-  if (!ok) return reject('mismatch', triedHint(keys.length, `signing tokens only; ${RAW_BODY_HINT}`))
-  return checkTimestamp(seconds, now, toleranceSeconds) ?? accept
-}

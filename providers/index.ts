@@ -15,7 +15,30 @@ import { standardWebhooks } from './standard-webhooks.ts'
 import { stripe } from './stripe.ts'
 import { svix } from './svix.ts'
 // imports: batch B
+import { dropbox } from './dropbox.ts'
+import { intercom } from './intercom.ts'
+import { jira } from './jira.ts'
+import { mailchimp } from './mailchimp.ts'
+import { mandrill } from './mandrill.ts'
+import { pusher } from './pusher.ts'
+import { sendgrid } from './sendgrid.ts'
+import { trello } from './trello.ts'
+import { twilio } from './twilio.ts'
+import { vonage } from './vonage.ts'
 // imports: batch C
+import { bitbucket } from './bitbucket.ts'
+import { braintree } from './braintree.ts'
+import { circleci } from './circleci.ts'
+import { dialogflow } from './dialogflow.ts'
+import { discord } from './discord.ts'
+import { gitlab } from './gitlab.ts'
+import { linear } from './linear.ts'
+import { mailgun } from './mailgun.ts'
+import { paddle } from './paddle.ts'
+import { paddleClassic } from './paddle-classic.ts'
+import { shopify } from './shopify.ts'
+import { telnyx } from './telnyx.ts'
+import { travis } from './travis.ts'
 // imports: batch D
 import { calendly } from './calendly.ts'
 import { coinbaseCommerce } from './coinbase-commerce.ts'
@@ -66,7 +89,31 @@ export const builtinProviders: Provider[] = [
   polar,
   hmac,
   // providers: batch B
+  vonage,
+  { ...vonage, name: 'nexmo', title: 'Nexmo (Vonage)' },
+  mandrill,
+  mailchimp,
+  trello,
+  pusher,
+  twilio,
+  sendgrid,
+  intercom,
+  dropbox,
+  jira,
   // providers: batch C
+  travis,
+  circleci,
+  braintree,
+  dialogflow,
+  shopify,
+  discord,
+  telnyx,
+  gitlab,
+  bitbucket,
+  mailgun,
+  paddle,
+  paddleClassic,
+  linear,
   // providers: batch D
   zoom,
   square,

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import { defineProvider, jsonDraft, pick, secretsOption, signHmac, str, toDate, verifyHmacHeader, withHeaders, type HmacScheme } from './kit.ts'
 
-// https://developers.intercom.com/docs/webhooks/setting-up-webhooks#signed-notifications
-const DOCS = 'https://developers.intercom.com/docs/webhooks/setting-up-webhooks#signed-notifications'
+// https://developers.intercom.com/docs/references/2.13/webhooks/webhook-models
+const DOCS = 'https://developers.intercom.com/docs/references/2.13/webhooks/webhook-models'
 
 const SCHEME: HmacScheme = { header: 'x-hub-signature', algorithm: 'sha1', encoding: 'hex', prefix: 'sha1=' }
 
@@ -40,7 +40,7 @@ export const intercom = defineProvider({
         created_at: createdAt,
         self: null,
       },
-      { 'user-agent': 'Intercom-Webhooks/1.0' },
+      { 'user-agent': 'intercom-parrot-service-client/1.0' },
       'http://localhost:8787/webhooks/intercom',
     )
   },

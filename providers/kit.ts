@@ -80,7 +80,8 @@ export interface Provider<Options = any> {
   challenge?(req: RawRequest, opts: Options, now: Date): Reply | Rejection | undefined | Promise<Reply | Rejection | undefined>
   /** The acknowledgement for a stored (or duplicate) delivery, when the provider requires a specific one (default: 200). */
   ack?(req: RawRequest, opts: Options): Reply
-  describe(req: RawRequest): Description
+  /** Delivery id, type and event time. `opts` for providers whose headers are configurable (e.g. generic HMAC). */
+  describe(req: RawRequest, opts?: Options): Description
   /** Header and query names that carry secrets: redacted before the request is stored. */
   redact?(opts: Options): { headers?: string[]; query?: string[] }
   /** A realistic unsigned delivery of this provider (for `inhook send` and tests). */
@@ -165,7 +166,8 @@ export const urlHint = (url: string) => `signature computed over URL ${url}; the
 export function checkTimestamp(seconds: number, now: Date, toleranceSeconds: number): Rejection | undefined {
   if (!Number.isFinite(seconds)) return reject('malformed-timestamp')
   if (toleranceSeconds === 0) return undefined
-  const skew = Math.round(now.getTime() / 1000 - seconds)
+  // Whole seconds, as the providers' SDKs compute it (floor of now).
+  const skew = Math.floor(now.getTime() / 1000) - Math.floor(seconds)
   if (Math.abs(skew) > toleranceSeconds)
     return reject('stale', skew > 0 ? `timestamp is ${skew} s old (tolerance ${toleranceSeconds} s)` : `timestamp is ${-skew} s in the future (tolerance ${toleranceSeconds} s)`)
   return undefined

@@ -84,7 +84,7 @@ export const postmark = defineProvider({
       Delivery: { RecordType: 'Delivery', ...common, Recipient: 'john@example.com', DeliveredAt: at, Details: 'Test delivery webhook details' },
       Bounce: {
         RecordType: 'Bounce',
-        ID: 4323372036854775807,
+        ID: 4323372036,
         Type: 'HardBounce',
         TypeCode: 1,
         Name: 'Hard bounce',

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { defineProvider, jsonDraft, reject, safeEqual, secretsOption, signHmac, verifyHmacHeader, withHeaders, RAW_BODY_HINT, type HmacScheme } from './kit.ts'
+import { defineProvider, jsonDraft, pick, reject, safeEqual, secretsOption, signHmac, verifyHmacHeader, withHeaders, RAW_BODY_HINT, type HmacScheme } from './kit.ts'
 import { describeBatch } from './mandrill.ts'
 
 // https://pusher.com/docs/channels/server_api/webhooks/#authentication
@@ -14,11 +14,11 @@ export const pusher = defineProvider({
   // X-Pusher-Key names the app key whose secret signed the body: `key` + `secrets` is the app's key pair
   // (secret: 'x' works as in every provider); `extraKeys` are further pairs, as the SDK's isValid(extraTokens).
   options: z.object({
-    /** The app key (App Keys → key) that X-Pusher-Key must name. */
-    key: z.string().min(1, 'expected the Pusher app key'),
+    /** The app key (App Keys → key) X-Pusher-Key must name for `secrets` to be tried (default: any key; the signature still has to match a secret). */
+    key: z.string().min(1).optional(),
     /** The secret of that key. */
     secrets: secretsOption,
-    /** Further key/secret pairs of the app, e.g. while moving to a new pair (default: none). */
+    /** Further key/secret pairs of the app, each tried only when X-Pusher-Key names its key, e.g. while moving to a new pair (default: none). */
     extraKeys: z.array(z.object({ key: z.string().min(1), secret: z.string().min(1) })).default([]),
   }),
 
@@ -26,7 +26,7 @@ export const pusher = defineProvider({
     const presentedKey = req.headers.get('x-pusher-key')
     if (!presentedKey) return reject('missing-signature', 'expected X-Pusher-Key and X-Pusher-Signature')
     // Key ids are public; compared in constant time anyway.
-    const candidates = [...(safeEqual(presentedKey, key) ? secrets : []), ...extraKeys.filter((pair) => safeEqual(presentedKey, pair.key)).map((pair) => pair.secret)]
+    const candidates = [...(key === undefined || safeEqual(presentedKey, key) ? secrets : []), ...extraKeys.filter((pair) => safeEqual(presentedKey, pair.key)).map((pair) => pair.secret)]
     if (candidates.length === 0) return reject('unknown-key', 'X-Pusher-Key names none of the configured keys (key, extraKeys)')
     // Pusher's SDK refuses a body that is not JSON before looking at the signature.
     if (req.json() === undefined) return reject('bad-request', 'the body is not JSON')
@@ -35,10 +35,10 @@ export const pusher = defineProvider({
 
   // Pusher sends no delivery id: the body hash stands in (it includes time_ms, so distinct deliveries differ).
   describe: (req) => {
-    const events = (req.json() as { events?: unknown } | undefined)?.events
-    const described = describeBatch(req, Array.isArray(events) ? events : undefined, { type: ['name'], time: 'time_ms' })
-    const timeMs = (req.json() as { time_ms?: unknown } | undefined)?.time_ms
-    return { ...described, occurredAt: typeof timeMs === 'number' ? new Date(timeMs) : described.occurredAt }
+    const body = req.json()
+    const events = pick(body, 'events')
+    const timeMs = pick(body, 'time_ms')
+    return { ...describeBatch(req, Array.isArray(events) ? events : undefined, { type: ['name'], time: 'time_ms' }), occurredAt: typeof timeMs === 'number' ? new Date(timeMs) : undefined }
   },
 
   sample(type = 'channel_occupied') {
@@ -51,5 +51,5 @@ export const pusher = defineProvider({
     return jsonDraft({ time_ms: Date.now(), events: [event] }, { 'x-pusher-key': 'your-app-key' }, 'http://localhost:8787/webhooks/pusher')
   },
 
-  sign: (draft, { key, secrets }) => withHeaders(draft, { 'x-pusher-key': key, 'x-pusher-signature': signHmac(SCHEME, secrets[0]!, draft.body) }),
+  sign: (draft, { key, secrets }) => withHeaders(draft, { 'x-pusher-key': key ?? draft.headers['x-pusher-key'] ?? 'app-key', 'x-pusher-signature': signHmac(SCHEME, secrets[0]!, draft.body) }),
 })

@@ -42,6 +42,8 @@ const DIGEST_BYTES: Record<SignatureMethod, number> = { md5hash: 16, md5: 16, sh
 
 const URL_DEFAULT = 'http://localhost:8787/webhooks/vonage'
 
+const MISSING_HINT = 'expected Authorization: Bearer <JWT> (Messages and Voice APIs) or a sig parameter (SMS API; ask Vonage support to enable signed webhooks)'
+
 export const vonage = defineProvider({
   name: 'vonage',
   title: 'Vonage (Nexmo)',
@@ -62,9 +64,9 @@ export const vonage = defineProvider({
     const bearer = authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1]
     if (bearer) return verifyJwt(req, bearer, secrets, toleranceSeconds, now)
     const params = smsParams(req)
-    if (params === undefined) return reject('bad-request', 'the JSON body should be a flat object of strings, as the SMS API sends')
-    if (params.sig === undefined || params.sig === '')
-      return reject('missing-signature', 'expected Authorization: Bearer <JWT> (Messages and Voice APIs) or a sig parameter (SMS API; ask Vonage support to enable signed webhooks)')
+    const sig = params === undefined ? pick(req.json(), 'sig') : params.sig
+    if (sig === undefined || sig === '') return reject('missing-signature', MISSING_HINT)
+    if (params === undefined) return reject('bad-request', 'a signed SMS API JSON body should be a flat object of strings')
     return verifySms(params, secrets, signatureMethod, toleranceSeconds, now)
   },
 

@@ -121,7 +121,7 @@ export function createIngestHandler(deps: IngestDeps) {
     // 8. describe
     let description: Description = {}
     try {
-      description = source.provider.describe(req)
+      description = source.provider.describe(req, opts)
     } catch (error) {
       log.warn({ source: name, err: error }, 'provider could not describe the delivery')
     }
@@ -152,6 +152,7 @@ export function createIngestHandler(deps: IngestDeps) {
 
     // 10. ack
     count(name, duplicate ? 'duplicate' : 'accepted')
+    if (duplicate) metrics.duplicatesPerMinute.add(at)
     metrics.ingestSeconds.observe({ source: name }, (performance.now() - started) / 1000)
     if (!duplicate) deps.onStored?.()
     if (source.provider.ack) return send(source.provider.ack(req, opts))

@@ -6,7 +6,7 @@ import { startTestGateway, waitFor, type TestGateway } from '../helpers/gateway.
 
 const SECRET = 'ingest-test-secret'
 
-async function githubDelivery(body: string | Buffer, delivery = crypto.randomUUID(), extra: Record<string, string> = {}) {
+async function githubDelivery(body: string | Buffer, delivery: string = crypto.randomUUID(), extra: Record<string, string> = {}) {
   return {
     headers: {
       'content-type': 'application/json',

@@ -5,7 +5,7 @@ import { createRawRequest, draftToRawRequest } from '../../providers/kit.ts'
 
 // Intercom publishes no verifier package. The docs define the header as "sha1=" + the hex HMAC-SHA1 of the raw
 // body keyed with the app's client_secret; computed here with node:crypto, independently of the module:
-// https://developers.intercom.com/docs/webhooks/setting-up-webhooks#signed-notifications
+// https://developers.intercom.com/docs/references/2.13/webhooks/webhook-models
 const documentedSignature = (payload: string, key: string) => 'sha1=' + createHmac('sha1', key).update(payload).digest('hex')
 
 const secret = 'c4e1b5e2-0a6d-4c1f-9e8e-7b1d2c3a4f5e'

@@ -53,6 +53,12 @@ describe('pusher', () => {
     expect(await pusher.verify(request(headersFor(hexSignature(body), 'unknown-key')), opts, now)).toMatchObject({ ok: false, reason: 'unknown-key' })
   })
 
+  it('tries the secrets whatever key X-Pusher-Key names when no key is configured', async () => {
+    const anyKey = pusher.options.parse({ secrets: [secret] })
+    expect(await pusher.verify(request(headersFor(hexSignature(body), 'some-other-key')), anyKey, now)).toEqual({ ok: true })
+    expect(await pusher.verify(request(headersFor(hexSignature(body, 'another secret'), 'some-other-key')), anyKey, now)).toMatchObject({ ok: false, reason: 'mismatch' })
+  })
+
   it('rejects a missing X-Pusher-Key', async () => {
     expect(await pusher.verify(request({ 'content-type': 'application/json', 'x-pusher-signature': hexSignature(body) }), opts, now)).toMatchObject({ ok: false, reason: 'missing-signature' })
   })

@@ -141,6 +141,11 @@ describe('vonage SMS API signatures (sig parameter)', () => {
     expect(verdict.ok).toBe(false)
   })
 
+  it('rejects an unsigned nested JSON body as unsigned', async () => {
+    const req = createRawRequest({ url: 'http://localhost/webhooks/vonage', headers: { 'content-type': 'application/json' }, body: statusBody.replace('"channel"', '"usage":{"price":"0.1"},"channel"') })
+    expect(await vonage.verify(req, options(), now)).toMatchObject({ ok: false, reason: 'missing-signature' })
+  })
+
   it('rejects a JSON body that is not a flat object without throwing', async () => {
     const req = createRawRequest({ url: 'http://localhost/webhooks/vonage', headers: { 'content-type': 'application/json' }, body: '{"sig":{"nested":true}}' })
     expect(await vonage.verify(req, options(), now)).toMatchObject({ ok: false, reason: 'bad-request' })

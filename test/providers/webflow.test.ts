@@ -24,6 +24,7 @@ describe('webflow', () => {
   it('produces signatures that webflow-api verifySignature accepts', async () => {
     const draft = await webflow.sign!(webflow.sample!('form_submission'), opts, now)
     expect(await client.webhooks.verifySignature({ headers: draft.headers, body: draft.body, secret })).toBe(true)
+    expect(await webflow.verify(draftToRawRequest(draft), opts, now)).toEqual({ ok: true })
   })
 
   it('accepts headers that webflow-api verifySignature accepts', async () => {
