@@ -205,6 +205,11 @@ const decoder = new TextDecoder()
 export interface RawRequestInit {
   method?: string
   url: string
+  /**
+   * The query string actually received (default: the query of `url`). The gateway passes it
+   * separately, because `url` may be a configured public URL whose query is not what arrived.
+   */
+  query?: string
   headers?: Headers | Record<string, string> | [string, string][]
   body?: Uint8Array | string
 }
@@ -223,6 +228,7 @@ export function createRawRequest(init: RawRequestInit): RawRequest {
     headers,
     get query() {
       if (query) return query
+      if (init.query !== undefined) return (query = new URLSearchParams(init.query))
       const i = init.url.indexOf('?')
       return (query = new URLSearchParams(i === -1 ? '' : init.url.slice(i + 1)))
     },

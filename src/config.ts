@@ -106,8 +106,18 @@ export interface Config {
 /** A config that cannot be used. `issues` name each key path and what was expected. */
 export class ConfigError extends Error {
   override name = 'ConfigError'
-  constructor(readonly issues: string[], file?: string) {
+  readonly issues: string[]
+  constructor(issues: string[], file?: string) {
+    // One problem per key path: a missing env variable also makes its option "required".
+    const seen = new Set<string>()
+    issues = issues.filter((i) => {
+      const key = i.slice(0, i.indexOf(': ') + 1 || undefined)
+      if (seen.has(key)) return false
+      seen.add(key)
+      return true
+    })
     super(`invalid configuration${file ? ` in ${file}` : ''}:\n${issues.map((i) => `  - ${i}`).join('\n')}`)
+    this.issues = issues
   }
 }
 
@@ -179,7 +189,7 @@ const configSchema = z.object({
     .prefault({}),
   log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).prefault({}),
   providers: z.array(z.union([z.string(), z.custom<Provider>((v) => isProvider(v), { error: 'expected a provider module path or object' })])).default([]),
-  sources: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a source name is a URL segment: letters, digits, _ . -'), sourceSchema),
+  sources: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a source name is a URL segment: letters, digits, _ . -'), z.unknown()),
   handlers: z.record(z.string(), handlerMap).default({}),
 })
 
@@ -190,6 +200,19 @@ export function isProvider(v: unknown): v is Provider {
 }
 
 const formatPath = (path: PropertyKey[]) => path.map(String).join('.')
+
+const ARTICLE: Record<string, string> = { array: 'an array', object: 'an object', integer: 'an integer', undefined: 'nothing' }
+const typeName = (t: string) => ARTICLE[t] ?? `a ${t}`
+
+/** zod's message, made plain. Never echoes the input value: it may be a secret. */
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type') {
+    const got = (issue as { input?: unknown }).input
+    const received = got === undefined ? 'nothing' : Array.isArray(got) ? 'an array' : got === null ? 'null' : typeName(typeof got)
+    return `expected ${typeName(issue.expected)}, got ${received}`
+  }
+  return issue.message
+}
 
 /** Replaces every `{ env: NAME }` by the variable's value (or its default); records what is missing. */
 function resolveEnvRefs(value: unknown, env: Record<string, string | undefined>, path: PropertyKey[], issues: string[]): unknown {
@@ -219,9 +242,14 @@ export interface LoadOptions {
 export async function resolveConfig(input: unknown, options: LoadOptions = {}): Promise<Config> {
   const issues: string[] = []
   const resolved = resolveEnvRefs(input, options.env ?? process.env, [], issues)
-  const parsed = configSchema.safeParse(resolved)
+  const parsed = configSchema.safeParse(resolved, { reportInput: true })
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) issues.push(`${formatPath(issue.path) || '(root)'}: ${issue.message}`)
+    for (const issue of parsed.error.issues) issues.push(`${formatPath(issue.path) || '(root)'}: ${issueMessage(issue)}`)
+  }
+  if (!parsed.success) {
+    // Sources are checked one by one below, so every problem is reported together.
+    const raw = (resolved as { sources?: unknown })?.sources
+    if (raw && typeof raw === 'object') for (const [name, source] of Object.entries(raw)) checkSource(name, source, [], issues)
     throw new ConfigError(issues, options.file)
   }
   const c = parsed.data
@@ -240,48 +268,8 @@ export async function resolveConfig(input: unknown, options: LoadOptions = {}): 
 
   const sources = new Map<string, SourceConfig>()
   for (const [name, source] of Object.entries(c.sources)) {
-    const path = `sources.${name}`
-    const provider = findProvider(source.provider, custom)
-    if (!provider) {
-      issues.push(`${path}.provider: unknown provider "${source.provider}" (see \`inhook providers\` for the list, or add a module under \`providers\`)`)
-      continue
-    }
-    const { provider: _p, secret, secrets, url, bodyLimit, rateLimit, allowIps, forward, ...rest } = source
-    if (secret !== undefined && secrets !== undefined) issues.push(`${path}: set either secret or secrets, not both`)
-    const optionsInput = { ...rest, ...(secrets ?? secret ? { secrets: secrets ?? [secret!] } : {}) }
-    const options = provider.options.safeParse(optionsInput)
-    if (!options.success) {
-      for (const issue of options.error.issues) {
-        const key = formatPath(issue.path)
-        const shown = key === 'secrets' && secrets === undefined ? 'secret' : key
-        const message = issue.code === 'invalid_type' && optionsInput[issue.path[0] as keyof typeof optionsInput] === undefined ? `${issue.message} (required by provider ${provider.name})` : issue.message
-        issues.push(`${path}${shown ? `.${shown}` : ''}: ${message}`)
-      }
-      continue
-    }
-    let cidrs: Cidr[] | undefined
-    try {
-      cidrs = allowIps ? parseCidrs(allowIps) : undefined
-    } catch (error) {
-      issues.push(`${path}.allowIps: ${(error as Error).message}`)
-    }
-    const redact = provider.redact?.(options.data) ?? {}
-    sources.set(name, {
-      name,
-      provider,
-      options: options.data,
-      url,
-      bodyLimitBytes: bodyLimit ?? c.server.bodyLimit,
-      rateLimit: rateLimit && {
-        perSecond: rateLimit.perSecond,
-        burst: rateLimit.burst ?? Math.max(1, Math.ceil(rateLimit.perSecond)),
-        perIp: rateLimit.perIp && { perSecond: rateLimit.perIp.perSecond, burst: rateLimit.perIp.burst ?? Math.max(1, Math.ceil(rateLimit.perIp.perSecond)) },
-      },
-      allowIps: cidrs,
-      forward,
-      redactHeaders: new Set([...ALWAYS_REDACTED_HEADERS, ...(redact.headers ?? []).map((h) => h.toLowerCase())]),
-      redactQuery: new Set(redact.query ?? []),
-    })
+    const checked = checkSource(name, source, custom, issues, c.server.bodyLimit)
+    if (checked) sources.set(name, checked)
   }
   for (const source of Object.keys(c.handlers)) {
     if (!c.sources[source]) issues.push(`handlers.${source}: no source named "${source}" is configured`)
@@ -296,6 +284,63 @@ export async function resolveConfig(input: unknown, options: LoadOptions = {}): 
     log: c.log,
     sources,
     handlers: c.handlers,
+  }
+}
+
+/** Validates one source: its shape, its provider, the provider's options. Pushes problems to `issues`. */
+function checkSource(name: string, input: unknown, custom: Provider[], issues: string[], defaultBodyLimit = DEFAULT_BODY_LIMIT): SourceConfig | undefined {
+  const path = `sources.${name}`
+  const parsed = sourceSchema.safeParse(input, { reportInput: true })
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) issues.push(`${path}${issue.path.length ? `.${formatPath(issue.path)}` : ''}: ${issueMessage(issue)}`)
+    return undefined
+  }
+  const source = parsed.data
+  const provider = findProvider(source.provider, custom)
+  if (!provider) {
+    issues.push(`${path}.provider: unknown provider "${source.provider}" (see \`inhook providers\` for the list, or add a module under \`providers\`)`)
+    return undefined
+  }
+  const { provider: _p, secret, secrets, url, bodyLimit, rateLimit, allowIps, forward, ...rest } = source
+  if (secret !== undefined && secrets !== undefined) issues.push(`${path}: set either secret or secrets, not both`)
+  const optionsInput: Record<string, unknown> = { ...rest, ...((secrets ?? secret) ? { secrets: secrets ?? [secret!] } : {}) }
+  const options = provider.options.safeParse(optionsInput, { reportInput: true })
+  if (!options.success) {
+    for (const issue of options.error.issues) {
+      const key = formatPath(issue.path)
+      const absent = optionsInput[String(issue.path[0])] === undefined
+      if (key === 'secrets' && absent) {
+        issues.push(`${path}.secret: expected a string (required by provider ${provider.name}; or secrets: [...] to rotate)`)
+        continue
+      }
+      const message = absent ? `${issueMessage(issue)} (required by provider ${provider.name})` : issueMessage(issue)
+      issues.push(`${path}${key ? `.${key}` : ''}: ${message}`)
+    }
+    return undefined
+  }
+  let cidrs: Cidr[] | undefined
+  try {
+    cidrs = allowIps ? parseCidrs(allowIps) : undefined
+  } catch (error) {
+    issues.push(`${path}.allowIps: ${(error as Error).message}`)
+    return undefined
+  }
+  const redact = provider.redact?.(options.data) ?? {}
+  return {
+    name,
+    provider,
+    options: options.data,
+    url,
+    bodyLimitBytes: bodyLimit ?? defaultBodyLimit,
+    rateLimit: rateLimit && {
+      perSecond: rateLimit.perSecond,
+      burst: rateLimit.burst ?? Math.max(1, Math.ceil(rateLimit.perSecond)),
+      perIp: rateLimit.perIp && { perSecond: rateLimit.perIp.perSecond, burst: rateLimit.perIp.burst ?? Math.max(1, Math.ceil(rateLimit.perIp.perSecond)) },
+    },
+    allowIps: cidrs,
+    forward,
+    redactHeaders: new Set([...ALWAYS_REDACTED_HEADERS, ...(redact.headers ?? []).map((h) => h.toLowerCase())]),
+    redactQuery: new Set(redact.query ?? []),
   }
 }
 

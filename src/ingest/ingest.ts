@@ -94,7 +94,7 @@ export function createIngestHandler(deps: IngestDeps) {
     if (body === TOO_LARGE) return refuse(c, source, 413, 'too_large', 'too-large', `body exceeds the limit of ${source.bodyLimitBytes} bytes`, ip, { connection: 'close' })
 
     const url = new URL(c.req.url)
-    const req = createRawRequest({ method, url: publicUrl(source, config.server.publicUrl, url), headers: c.req.raw.headers, body })
+    const req = createRawRequest({ method, url: publicUrl(source, config.server.publicUrl, url), query: url.search, headers: c.req.raw.headers, body })
     const at = now()
     const opts = source.options
 
