@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
-import { accept, anyEqual, defineProvider, jsonDraft, pick, reject, secretsOption, str, toleranceOption, triedHint, withHeaders } from './kit.ts'
+import { accept, anyEqual, decodeDigest, defineProvider, jsonDraft, pick, reject, secretsOption, str, toleranceOption, triedHint, withHeaders } from './kit.ts'
 import { signStandardWebhook, verifyStandardWebhook } from './standard-webhooks.ts'
 
 /** GitLab's signing tokens follow Standard Webhooks (GitLab MR !230944), whose libraries allow 5 minutes. */
@@ -19,7 +19,10 @@ export const gitlab = defineProvider({
      * (`whsec_…`), which sign the delivery in `webhook-signature`. Once a signing token is configured,
      * every delivery must carry a valid signature: a leaked Secret token cannot stand in for it.
      */
-    secrets: secretsOption,
+    secrets: secretsOption.refine(
+      (secrets) => secrets.every((s) => !s.startsWith(SIGNING_PREFIX) || decodeDigest(s.slice(SIGNING_PREFIX.length), 'base64')?.length),
+      'a signing token should be whsec_ followed by base64, as GitLab shows it',
+    ),
     /** Accepted clock difference for webhook-timestamp on signed deliveries, in seconds (default: 300). */
     toleranceSeconds: toleranceOption(TOLERANCE_SECONDS),
   }),

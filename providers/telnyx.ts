@@ -9,11 +9,11 @@ const TOLERANCE_SECONDS = 5 * 60
 
 const isPublicKey = (key: string) => /^[A-Za-z0-9+/]{43}=$/.test(key)
 
-// https://developers.telnyx.com/docs/messaging/messages/receiving-webhooks
+// https://developers.telnyx.com/docs/development/api-fundamentals/webhooks
 export const telnyx = defineProvider({
   name: 'telnyx',
   title: 'Telnyx',
-  docs: 'https://developers.telnyx.com/docs/messaging/messages/receiving-webhooks',
+  docs: 'https://developers.telnyx.com/docs/development/api-fundamentals/webhooks',
   options: z.object({
     /** The account's public key (base64), from Mission Control > Account Settings > Keys & Credentials > Public Key. */
     publicKey: z.string().refine(isPublicKey, 'expected the base64 Ed25519 public key from Mission Control (44 characters)'),

@@ -101,6 +101,10 @@ describe('gitlab', () => {
     expect((await gitlab.verify(request(headers), signedOpts, now)).ok).toBe(false)
   })
 
+  it('refuses a signing token that is not whsec_ followed by base64', () => {
+    expect(gitlab.options.safeParse({ secrets: ['whsec_not base64!'] }).success).toBe(false)
+  })
+
   it('describes the idempotency key, which stays the same across retries, and the event header', () => {
     expect(gitlab.describe(request({}))).toEqual({ deliveryId: 'a5461c4d-9c7f-4af9-add6-cddebe3c426f', type: 'Push Hook' })
   })

@@ -1,0 +1,80 @@
+// Runs the real `inhook` command in a child process.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { join } from 'node:path'
+
+export const BIN = join(process.cwd(), 'src/bin.mjs')
+
+export interface RunResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs `inhook …args` to completion (bounded by `timeoutMs`). */
+export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`inhook ${args.join(' ')} did not finish within ${options.timeoutMs ?? 20_000} ms\n${stderr}`))
+    }, options.timeoutMs ?? 20_000)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+export interface ServeProcess {
+  child: ChildProcess
+  url: string
+  output: () => string
+  /** Sends a signal and waits for the exit code (bounded). */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>
+}
+
+/** Starts `inhook serve …args` and resolves once it prints where it listens. */
+export function startServe(args: string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<ServeProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`inhook serve did not start within ${options.timeoutMs ?? 20_000} ms:\n${out}`))
+    }, options.timeoutMs ?? 20_000)
+    const onData = (d: Buffer) => {
+      out += d
+      const m = /listening on (http\S+)/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolve({
+          child,
+          url: m[1]!,
+          output: () => out,
+          stop: async (signal = 'SIGTERM', timeoutMs = 15_000) => {
+            child.kill(signal)
+            let t: NodeJS.Timeout | undefined
+            const code = await Promise.race([exited, new Promise<'timeout'>((r) => (t = setTimeout(() => r('timeout'), timeoutMs)))])
+            clearTimeout(t)
+            if (code === 'timeout') {
+              child.kill('SIGKILL')
+              throw new Error(`inhook serve did not exit within ${timeoutMs} ms after ${signal}`)
+            }
+            return code
+          },
+        })
+      }
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', (d) => (out += d))
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      if (!/listening on/.test(out)) reject(new Error(`inhook serve exited with ${code} before listening:\n${out}`))
+    })
+  })
+}
