@@ -3,6 +3,37 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export type Metrics = ReturnType<typeof createMetrics>
 
+const MINUTE_MS = 60_000
+
+/**
+ * Counts per minute over the last `keepMinutes`, in memory. For what is not stored as a row
+ * (duplicate deliveries), so the console can chart it; per process, reset at restart.
+ */
+export class MinuteCounter {
+  private readonly counts = new Map<number, number>()
+
+  constructor(private readonly keepMinutes = 61) {}
+
+  add(at: Date, n = 1): void {
+    const minute = Math.floor(at.getTime() / MINUTE_MS)
+    this.counts.set(minute, (this.counts.get(minute) ?? 0) + n)
+    if (this.counts.size > this.keepMinutes) for (const m of this.counts.keys()) if (m <= minute - this.keepMinutes) this.counts.delete(m)
+  }
+
+  /** The count for the minute that holds `minute`. */
+  get(minute: Date): number {
+    return this.counts.get(Math.floor(minute.getTime() / MINUTE_MS)) ?? 0
+  }
+
+  /** The total over the `minutes` minutes up to and including the one holding `now`. */
+  total(now: Date, minutes: number): number {
+    const last = Math.floor(now.getTime() / MINUTE_MS)
+    let sum = 0
+    for (const [m, n] of this.counts) if (m > last - minutes && m <= last) sum += n
+    return sum
+  }
+}
+
 export function createMetrics(options: { defaults?: boolean } = {}) {
   const registry = new Registry()
   if (options.defaults) collectDefaultMetrics({ register: registry, prefix: 'inhook_' })
@@ -43,5 +74,7 @@ export function createMetrics(options: { defaults?: boolean } = {}) {
     eventsByStatus: new Gauge({ name: 'inhook_events', help: 'Stored events by source and status', labelNames: ['source', 'status'] as const, registers: [registry] }),
     queueDepth: new Gauge({ name: 'inhook_queue_depth', help: 'Events due for processing now', registers: [registry] }),
     oldestDueSeconds: new Gauge({ name: 'inhook_queue_oldest_due_seconds', help: 'Age of the oldest due event', registers: [registry] }),
+    /** Duplicate deliveries per minute (the console's traffic chart; duplicates are not stored). */
+    duplicatesPerMinute: new MinuteCounter(),
   }
 }
