@@ -1,6 +1,6 @@
 // The tables. Migrations in drizzle/ are generated from this file by drizzle-kit (`npm run db:generate`).
 import { sql } from 'drizzle-orm'
-import { blob, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
 export const EVENT_STATUSES = ['new', 'processing', 'processed', 'failed'] as const
 export type EventStatus = (typeof EVENT_STATUSES)[number]
@@ -30,11 +30,17 @@ export const events = sqliteTable(
     leaseUntil: integer('lease_until', { mode: 'timestamp_ms' }),
     processedAt: integer('processed_at', { mode: 'timestamp_ms' }),
     lastError: text('last_error'),
+    /** Per-source ordering: events with the same key run one at a time, in order (null: unordered). */
+    orderingKey: text('ordering_key'),
+    /** The event's place in its key's line (occurred_at, else received_at); null when not in a line. */
+    orderAt: integer('order_at', { mode: 'timestamp_ms' }),
+    /** True while another event of the same key runs or comes first: not claimable. */
+    blocked: integer('blocked', { mode: 'boolean' }).notNull().default(false),
   },
   (t) => [
     uniqueIndex('events_source_delivery_id').on(t.source, t.deliveryId),
-    // The worker's claim: due new events, and processing events whose lease expired.
-    index('events_due').on(t.nextAttemptAt).where(sql`status = 'new'`),
+    // The worker's claim: due new events (not held back by their key), and processing events whose lease expired.
+    index('events_due').on(t.nextAttemptAt).where(sql`status = 'new' AND blocked = 0`),
     index('events_lease').on(t.leaseUntil).where(sql`status = 'processing'`),
     // Listings, newest first, by source and/or status.
     index('events_source_status_id').on(t.source, t.status, t.id),
@@ -42,6 +48,11 @@ export const events = sqliteTable(
     // Traffic per minute and rates (console, /api/stats): arrivals, and finished processing by outcome.
     index('events_received_at').on(t.receivedAt),
     index('events_processed_at').on(t.processedAt, t.status).where(sql`processed_at IS NOT NULL`),
+    // Per-key ordering: the head of a key's line, and the (at most one) running or runnable event of a key.
+    index('events_line').on(t.source, t.orderingKey, t.orderAt, t.id).where(sql`order_at IS NOT NULL AND status IN ('new', 'processing')`),
+    index('events_line_active').on(t.source, t.orderingKey).where(sql`order_at IS NOT NULL AND (status = 'processing' OR (status = 'new' AND blocked = 0))`),
+    // Retention: processed events whose body is still kept.
+    index('events_bodies').on(t.processedAt).where(sql`status = 'processed' AND body IS NOT NULL`),
   ],
 )
 
@@ -61,6 +72,8 @@ export const attempts = sqliteTable(
     /** Forwarding: the destination's status code and the first KiB of its body. */
     responseStatus: integer('response_status'),
     responseBody: text('response_body'),
+    /** Forwarding: how long the destination took to answer. */
+    responseMs: integer('response_ms'),
   },
   (t) => [index('attempts_event_id').on(t.eventId)],
 )
@@ -79,6 +92,25 @@ export const rejections = sqliteTable(
   },
   (t) => [index('rejections_at').on(t.at)],
 )
+
+/** `ctx.once(key, fn)`: one row per completed effect of an event, with fn's result as JSON. */
+export const effects = sqliteTable(
+  'effects',
+  {
+    eventId: integer('event_id').notNull().references(() => events.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    result: text('result').notNull(),
+    completedAt: integer('completed_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.eventId, t.key] })],
+)
+
+/** What the gateway learned about a source at run time (e.g. its destination answered 410 Gone). */
+export const sourceStates = sqliteTable('source_states', {
+  source: text('source').primaryKey(),
+  forwardDisabledAt: integer('forward_disabled_at', { mode: 'timestamp_ms' }),
+  forwardDisabledReason: text('forward_disabled_reason'),
+})
 
 export type WebhookEventRow = typeof events.$inferSelect
 export type NewWebhookEventRow = typeof events.$inferInsert
