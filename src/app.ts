@@ -1,6 +1,8 @@
 // Builds the Hono app: ingest, health, metrics (and the admin API and console, mounted by their modules).
 import { Hono } from 'hono'
 import type { Logger } from 'pino'
+import { createAdminApi } from './admin/api.ts'
+import { createConsole } from './admin/console/console.tsx'
 import type { Config } from './config.ts'
 import { createIngestHandler } from './ingest/ingest.ts'
 import type { Metrics } from './metrics.ts'
@@ -21,6 +23,9 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono()
   const ingest = createIngestHandler(deps)
   app.all('/webhooks/:source', ingest)
+
+  app.route('/api', createAdminApi(deps))
+  app.route('/ui', createConsole(deps))
 
   app.get('/healthz', (c) => c.json({ ok: true }))
   app.get('/readyz', async (c) => {

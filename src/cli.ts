@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
+import { rejectionJson, statsReport } from './admin/report.ts'
 import { catalogue, catalogueMarkdown, optionLabel } from './catalogue.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
 import { startGateway } from './gateway.ts'
@@ -248,6 +249,56 @@ export function buildProgram(): Command {
       await store.close()
     }
   })
+
+  withCommon(program.command('stats').description('counts by source and status, the queue, rates over the last minute and hour'))
+    .option('--json', 'as JSON (the shape of GET /api/stats)')
+    .action(async (flags: ServeFlags & { json?: boolean }) => {
+      const store = await openStore(flags)
+      try {
+        const report = await statsReport(store, new Date())
+        if (flags.json) {
+          console.log(JSON.stringify(report, null, 2))
+          return
+        }
+        const sources = [...new Set(report.bySourceStatus.map((r) => r.source))].sort()
+        const count = (source: string, status: EventStatus) => report.bySourceStatus.find((r) => r.source === source && r.status === status)?.count ?? 0
+        if (sources.length === 0) console.log('no events stored')
+        else console.log(table(['SOURCE', ...EVENT_STATUSES.map((s) => s.toUpperCase()), 'TOTAL'], sources.map((source) => [source, ...EVENT_STATUSES.map((s) => String(count(source, s))), String(EVENT_STATUSES.reduce((n, s) => n + count(source, s), 0))])))
+        const { rates } = report
+        const window = (w: { lastMinute: number; lastHour: number }) => [String(w.lastMinute), String(w.lastHour)]
+        console.log(`\nqueue: ${report.queueDepth} due now${report.queueDepth ? `, oldest waiting ${Math.round(report.oldestDueSeconds)} s` : ''}\n`)
+        console.log(
+          table(['', 'LAST MINUTE', 'LAST HOUR', 'PER SECOND (HOUR)'], [
+            ['stored', ...window(rates.ingest), rates.ingestPerSecond.lastHour.toFixed(2)],
+            ['finished processing', ...window(rates.processing), rates.processingPerSecond.lastHour.toFixed(2)],
+            ['failed', ...window(rates.failed), ''],
+            ['rejected', ...window(rates.rejected), ''],
+          ]),
+        )
+      } finally {
+        await store.close()
+      }
+    })
+
+  withCommon(program.command('rejections').description('refused requests, newest first: reason and hint (the first place to look when a provider says "delivery failed")'))
+    .option('--source <name>', 'filter by source')
+    .option('--since <when>', 'since: 2h, 30m, 7d or an ISO date')
+    .option('-n, --limit <n>', 'how many (default 50, at most 500)', '50')
+    .option('--json', 'JSON lines, for scripts')
+    .action(async (flags: ServeFlags & { source?: string; since?: string; limit: string; json?: boolean }) => {
+      const limit = Number(flags.limit)
+      if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new CliError(`--limit: expected a number from 1 to 500, got ${JSON.stringify(flags.limit)}`)
+      const since = flags.since ? parseSince(flags.since) : undefined
+      const store = await openStore(flags)
+      try {
+        const items = await store.rejections({ source: flags.source, since, limit })
+        if (flags.json) for (const r of items) process.stdout.write(JSON.stringify(rejectionJson(r)) + '\n')
+        else if (items.length === 0) console.log('no rejected requests')
+        else console.log(table(['WHEN', 'SOURCE', 'STATUS', 'REASON', 'CLIENT IP', 'HINT'], items.map((r) => [ago(r.at), r.source, String(r.status), r.reason, r.clientIp ?? '', r.hint ?? ''])))
+      } finally {
+        await store.close()
+      }
+    })
 
   program
     .command('providers')

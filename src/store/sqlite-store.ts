@@ -4,14 +4,16 @@ import { and, desc, eq, gte, lt, lte, or, sql, type SQL } from 'drizzle-orm'
 import type { Db } from './database.ts'
 import { attempts, events, rejections, type EventStatus } from './schema.ts'
 import type {
-  AppendResult, Attempt, AttemptRecord, ClaimOptions, EventFilter, ListOptions, NewWebhookEvent, Page, Rejection,
-  Stats, Store, WebhookEvent, WebhookEventSummary,
+  AppendResult, Attempt, AttemptRecord, ClaimOptions, EventFilter, ListOptions, NewWebhookEvent, Page, Rates, Rejection,
+  Stats, Store, TrafficMinute, WebhookEvent, WebhookEventSummary,
 } from './store.ts'
 import { GroupCommitWriter, StorageError } from './writer.ts'
 
 /** How many rejections the log keeps (oldest dropped first). */
 export const REJECTION_LOG_SIZE = 10_000
 const MAX_PAGE = 500
+const MINUTE_MS = 60_000
+const HOUR_MS = 3_600_000
 
 interface EventRowRaw {
   id: number
@@ -269,6 +271,57 @@ export class SqliteStore implements Store {
       )
       .get(t, t)!
     return { bySourceStatus, queueDepth: due.n, oldestDueMs: due.oldest === null ? 0 : Math.max(0, t - due.oldest) }
+  }
+
+  async traffic({ since, until }: { since: Date; until: Date }): Promise<TrafficMinute[]> {
+    const first = Math.floor(since.getTime() / MINUTE_MS)
+    const end = Math.ceil(until.getTime() / MINUTE_MS)
+    const from = first * MINUTE_MS
+    const to = until.getTime()
+    const minutes = Array.from({ length: Math.max(0, end - first) }, (_, i): TrafficMinute => ({ minute: new Date((first + i) * MINUTE_MS), accepted: 0, rejected: 0, processed: 0, failed: 0 }))
+    const at = (m: number) => minutes[m - first]
+    const client = this.db.$client
+    // Each query reads only its time index (events_received_at, events_processed_at, rejections_at).
+    for (const r of client.prepare<unknown[], { m: number; n: number }>(`SELECT received_at / ${MINUTE_MS} AS m, count(*) AS n FROM events WHERE received_at >= ? AND received_at < ? GROUP BY m`).all(from, to)) {
+      const slot = at(r.m)
+      if (slot) slot.accepted = r.n
+    }
+    for (const r of client.prepare<unknown[], { m: number; status: string; n: number }>(
+      `SELECT processed_at / ${MINUTE_MS} AS m, status, count(*) AS n FROM events WHERE processed_at >= ? AND processed_at < ? GROUP BY m, status`,
+    ).all(from, to)) {
+      // A replayed event keeps its old processed_at until it finishes again: count only finished ones.
+      const slot = at(r.m)
+      if (slot && (r.status === 'processed' || r.status === 'failed')) slot[r.status] = r.n
+    }
+    for (const r of client.prepare<unknown[], { m: number; n: number }>(`SELECT at / ${MINUTE_MS} AS m, count(*) AS n FROM rejections WHERE at >= ? AND at < ? GROUP BY m`).all(from, to)) {
+      const slot = at(r.m)
+      if (slot) slot.rejected = r.n
+    }
+    return minutes
+  }
+
+  async rates(now: Date): Promise<Rates> {
+    const t = now.getTime()
+    const client = this.db.$client
+    const ingest = client
+      .prepare<unknown[], { minute: number | null; hour: number }>(`SELECT sum(received_at > ?) AS minute, count(*) AS hour FROM events WHERE received_at > ? AND received_at <= ?`)
+      .get(t - MINUTE_MS, t - HOUR_MS, t)!
+    const done = client
+      .prepare<unknown[], { minute: number | null; hour: number | null; failedMinute: number | null; failedHour: number | null }>(
+        `SELECT sum(processed_at > ? AND status IN ('processed', 'failed')) AS minute, sum(status IN ('processed', 'failed')) AS hour,
+                sum(processed_at > ? AND status = 'failed') AS failedMinute, sum(status = 'failed') AS failedHour
+         FROM events WHERE processed_at > ? AND processed_at <= ?`,
+      )
+      .get(t - MINUTE_MS, t - MINUTE_MS, t - HOUR_MS, t)!
+    const refused = client
+      .prepare<unknown[], { minute: number | null; hour: number }>(`SELECT sum(at > ?) AS minute, count(*) AS hour FROM rejections WHERE at > ? AND at <= ?`)
+      .get(t - MINUTE_MS, t - HOUR_MS, t)!
+    return {
+      ingest: { lastMinute: ingest.minute ?? 0, lastHour: ingest.hour },
+      processing: { lastMinute: done.minute ?? 0, lastHour: done.hour ?? 0 },
+      failed: { lastMinute: done.failedMinute ?? 0, lastHour: done.failedHour ?? 0 },
+      rejected: { lastMinute: refused.minute ?? 0, lastHour: refused.hour },
+    }
   }
 
   /** A real (tiny) write through the writer, so a fault and its recovery are both noticed. */

@@ -116,6 +116,29 @@ export interface Stats {
   oldestDueMs: number
 }
 
+/** Counts for one minute of traffic (console chart). */
+export interface TrafficMinute {
+  /** Start of the minute. */
+  minute: Date
+  /** Events stored (received) in this minute. */
+  accepted: number
+  /** Requests refused (401, 403, 413, 429), from the rejection log. */
+  rejected: number
+  /** Events whose processing finished in this minute, by their current status. */
+  processed: number
+  failed: number
+}
+
+/** How many events arrived and finished processing over sliding windows ending now. */
+export interface Rates {
+  ingest: { lastMinute: number; lastHour: number }
+  /** Finished processing (processed or failed). */
+  processing: { lastMinute: number; lastHour: number }
+  failed: { lastMinute: number; lastHour: number }
+  /** Refused requests (the rejection log). */
+  rejected: { lastMinute: number; lastHour: number }
+}
+
 export interface Store {
   /** Stores a delivery; settles after commit. A (source, deliveryId) already stored is a duplicate, not an error. */
   append(event: NewWebhookEvent): Promise<AppendResult>
@@ -139,6 +162,10 @@ export interface Store {
   recordRejection(rejection: Rejection): void
   rejections(options: { limit?: number; source?: string; since?: Date }): Promise<Rejection[]>
   stats(now: Date): Promise<Stats>
+  /** Per-minute counts for every minute from the one holding `since` to the one before `until`, oldest first. */
+  traffic(options: { since: Date; until: Date }): Promise<TrafficMinute[]>
+  /** Counts over the minute and the hour before `now`. */
+  rates(now: Date): Promise<Rates>
   /** Throws when the database cannot be written right now. */
   checkWritable(): Promise<void>
   close(): Promise<void>
