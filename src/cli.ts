@@ -126,7 +126,12 @@ export function buildProgram(): Command {
       process.stdout.write(lines.join('\n') + '\n')
       const shutdown = async (signal: string) => {
         log.info({ signal }, 'shutting down')
-        await gateway.stop()
+        try {
+          await gateway.stop()
+        } catch (error) {
+          log.error({ err: error }, 'shutdown did not complete cleanly')
+          process.exit(1)
+        }
         process.exit(0)
       }
       process.once('SIGTERM', () => void shutdown('SIGTERM'))

@@ -42,7 +42,20 @@ export interface SourceInput {
 }
 
 export interface ConfigInput {
-  server?: { port?: number; host?: string; bodyLimit?: Size; trustProxy?: boolean | number; publicUrl?: string }
+  server?: {
+    port?: number
+    host?: string
+    bodyLimit?: Size
+    trustProxy?: boolean | number
+    publicUrl?: string
+    /** Serve HTTPS directly: PEM strings, or paths to PEM files. */
+    tls?: { cert: string; key: string; passphrase?: string }
+    headersTimeoutMs?: number
+    requestTimeoutMs?: number
+    keepAliveTimeoutMs?: number
+    maxHeaderBytes?: number
+    maxHeadersCount?: number
+  }
   database?: { url?: string; synchronous?: 'NORMAL' | 'FULL' | 'OFF' | 'EXTRA'; busyTimeoutMs?: number }
   admin?: { token?: string }
   worker?: Partial<WorkerConfig> & { backoff?: Partial<WorkerConfig['backoff']> }
@@ -91,10 +104,30 @@ export interface SourceConfig {
   redactQuery: Set<string>
 }
 
+export interface ServerConfig {
+  port: number
+  host: string
+  bodyLimitBytes: number
+  trustProxy: boolean | number
+  publicUrl?: string
+  /** PEM contents (files already read): HTTPS when set. */
+  tls?: { cert: string; key: string; passphrase?: string }
+  /** A client must send its request headers within this time (default: 10000). Slowloris defence. */
+  headersTimeoutMs: number
+  /** A client must send its whole request within this time (default: 30000). Slow-body defence. */
+  requestTimeoutMs: number
+  /** An idle keep-alive connection is closed after this time (default: 5000). */
+  keepAliveTimeoutMs: number
+  /** Larger request headers are refused with 431 (default: 16384). */
+  maxHeaderBytes: number
+  /** A request with more headers is refused with 431 (default: 100). */
+  maxHeadersCount: number
+}
+
 export interface Config {
   /** The file the config came from, when any. */
   file?: string
-  server: { port: number; host: string; bodyLimitBytes: number; trustProxy: boolean | number; publicUrl?: string }
+  server: ServerConfig
   database: { url: string; synchronous: 'NORMAL' | 'FULL' | 'OFF' | 'EXTRA'; busyTimeoutMs: number }
   admin: { token?: string }
   worker: WorkerConfig
@@ -164,7 +197,14 @@ const configSchema = z.object({
       bodyLimit: size.default(DEFAULT_BODY_LIMIT),
       trustProxy: z.union([z.boolean(), z.number().int().nonnegative()]).default(false),
       publicUrl: z.url().optional(),
+      tls: z.object({ cert: z.string().min(1, 'expected a PEM certificate or a path to one'), key: z.string().min(1, 'expected a PEM private key or a path to one'), passphrase: z.string().optional() }).optional(),
+      headersTimeoutMs: z.number().int().positive().default(10_000),
+      requestTimeoutMs: z.number().int().positive().default(30_000),
+      keepAliveTimeoutMs: z.number().int().positive().default(5_000),
+      maxHeaderBytes: z.number().int().min(1024).default(16 * 1024),
+      maxHeadersCount: z.number().int().positive().default(100),
     })
+    .refine((s) => s.headersTimeoutMs <= s.requestTimeoutMs, { message: 'headersTimeoutMs must not exceed requestTimeoutMs', path: ['headersTimeoutMs'] })
     .prefault({}),
   database: z
     .object({
@@ -274,10 +314,12 @@ export async function resolveConfig(input: unknown, options: LoadOptions = {}): 
   for (const source of Object.keys(c.handlers)) {
     if (!c.sources[source]) issues.push(`handlers.${source}: no source named "${source}" is configured`)
   }
+  const tls = c.server.tls && readTls(c.server.tls, options.baseDir ?? process.cwd(), issues)
   if (issues.length) throw new ConfigError(issues, options.file)
+  const { bodyLimit, tls: _tls, ...server } = c.server
   return {
     file: options.file,
-    server: { port: c.server.port, host: c.server.host, bodyLimitBytes: c.server.bodyLimit, trustProxy: c.server.trustProxy, publicUrl: c.server.publicUrl },
+    server: { ...server, bodyLimitBytes: bodyLimit, tls },
     database: c.database,
     admin: c.admin,
     worker: c.worker,
@@ -344,9 +386,43 @@ function checkSource(name: string, input: unknown, custom: Provider[], issues: s
   }
 }
 
+/** `server.tls` values are PEM text, or paths (relative to the config file) to PEM files. */
+function readTls(tls: { cert: string; key: string; passphrase?: string }, baseDir: string, issues: string[]): ServerConfig['tls'] {
+  const read = (name: 'cert' | 'key', label: string) => {
+    const value = tls[name]
+    if (value.includes('-----BEGIN ')) return value
+    const file = resolve(baseDir, value)
+    try {
+      const text = readFileSync(file, 'utf8')
+      if (text.includes('-----BEGIN ')) return text
+      issues.push(`server.tls.${name}: ${file} holds no PEM ${label}`)
+    } catch {
+      issues.push(`server.tls.${name}: expected a PEM ${label} or the path to one; cannot read ${file}`)
+    }
+    return ''
+  }
+  return { cert: read('cert', 'certificate'), key: read('key', 'private key'), passphrase: tls.passphrase }
+}
+
+/**
+ * Imports a config or provider module. A `.ts` file outside an ESM package (no `"type": "module"`
+ * above it, e.g. /etc/inhook/inhook.config.ts) is taken for CommonJS and fails to load as ESM;
+ * tsx's tsImport loads it anyway.
+ */
+async function importModule(file: string): Promise<unknown> {
+  try {
+    return await import(pathToFileURL(file).href)
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_REQUIRE_CYCLE_MODULE') throw error
+    const { tsImport } = await import('tsx/esm/api')
+    const mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: { __esModule?: boolean } }
+    return mod.default?.__esModule ? mod.default : mod
+  }
+}
+
 async function importProviderModule(path: string): Promise<Provider[]> {
   if (!existsSync(path)) throw new Error(`no provider module at ${path}`)
-  const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>
+  const mod = (await importModule(path)) as Record<string, unknown>
   const found = Object.values(mod).filter(isProvider)
   if (found.length === 0) throw new Error(`${path} exports no provider (an object with name, options, verify and describe)`)
   return [...new Set(found)]
@@ -380,7 +456,7 @@ export async function loadConfig(path?: string, options: Omit<LoadOptions, 'file
     }
   } else {
     try {
-      const mod = (await import(pathToFileURL(file).href)) as { default?: unknown }
+      const mod = (await importModule(file)) as { default?: unknown }
       input = mod.default
     } catch (error) {
       throw new ConfigError([`could not load ${file}: ${(error as Error).message}`], file)

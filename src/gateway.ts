@@ -1,6 +1,8 @@
 // The composition root of a running gateway: database, store, metrics, worker, HTTP server.
-import { serve, type ServerType } from '@hono/node-server'
+import { createAdaptorServer, type ServerType } from '@hono/node-server'
 import { randomBytes } from 'node:crypto'
+import type { Server as HttpServer } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
 import { createApp } from './app.ts'
@@ -12,9 +14,8 @@ import { SqliteStore } from './store/sqlite-store.ts'
 import { createProcess } from './worker/handlers.ts'
 import { Worker } from './worker/worker.ts'
 
-/** Slow clients are cut off: headers must arrive within this time, a whole request within the next. */
-export const HEADERS_TIMEOUT_MS = 10_000
-export const REQUEST_TIMEOUT_MS = 30_000
+/** Pending connections the kernel may queue (capped by net.core.somaxconn). */
+const LISTEN_BACKLOG = 4096
 
 export interface Gateway {
   url: string
@@ -53,36 +54,61 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     : undefined
 
   const app = createApp({ config, store, log, metrics, adminToken, onStored: worker?.wake })
-  const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve(
-      { fetch: app.fetch, port: config.server.port, hostname: config.server.host, serverOptions: { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: 5_000 } },
-      () => resolve(s),
-    )
-    s.once('error', reject)
+  const { tls, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxHeaderBytes, maxHeadersCount } = config.server
+  const serverOptions = {
+    // Slow clients are cut off (408, connection closed): headers — on a connection that sent nothing
+    // too — must arrive within headersTimeoutMs, the whole request within requestTimeoutMs. Node checks
+    // every connectionsCheckingInterval; its default, 30 s, would let a slowloris stay far longer.
+    headersTimeout: headersTimeoutMs,
+    requestTimeout: requestTimeoutMs,
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeoutMs / 4))),
+    keepAliveTimeout: keepAliveTimeoutMs,
+    maxHeaderSize: maxHeaderBytes,
+    ...(tls && { cert: tls.cert, key: tls.key, passphrase: tls.passphrase }),
+  }
+  const server: ServerType = createAdaptorServer({ fetch: app.fetch, hostname: config.server.host, serverOptions, ...(tls && { createServer: createHttpsServer }) })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    // Node's default backlog (511) drops connections (1 s SYN retries) during a burst of new connections.
+    server.listen({ port: config.server.port, host: config.server.host, backlog: LISTEN_BACKLOG }, () => {
+      server.off('error', reject)
+      resolve()
+    })
   })
+  const http = server as HttpServer
+  // One more than the limit: ingest sees the overflow and refuses it (431) instead of losing headers quietly.
+  http.maxHeadersCount = maxHeadersCount + 1
   const port = (server.address() as AddressInfo).port
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`
+
+  let closing = false
+  http.on('request', (_req, res) => {
+    if (closing) res.setHeader('connection', 'close')
+  })
 
   let stopping: Promise<void> | undefined
   const stop = () =>
     (stopping ??= (async () => {
-      const http = server as import('node:http').Server
+      const graceMs = config.worker.graceMs
+      // The worker stops claiming now and its running handlers get the same grace period as the
+      // requests in flight; both need the store, which closes last.
+      const workerStopped = worker?.stop(graceMs)
       await new Promise<void>((resolve) => {
-        // In-flight requests are answered (after their commit); idle keep-alive connections close now,
-        // and any connection still open after the grace period is cut.
-        const force = setTimeout(() => http.closeAllConnections?.(), config.worker.graceMs)
+        // In-flight requests are answered after their commit, with `Connection: close`; keep-alive
+        // connections are closed as soon as they fall idle (Node's close() only closes those idle at
+        // that moment); a connection still open after the grace period is cut (its request unanswered).
+        closing = true
+        const idle = setInterval(() => http.closeIdleConnections(), 20)
+        const force = setTimeout(() => http.closeAllConnections(), graceMs)
         http.close(() => {
+          clearInterval(idle)
           clearTimeout(force)
           resolve()
         })
-        http.closeIdleConnections?.()
       })
-      store.writer.flush()
-      if (worker) {
-        const { released } = await worker.stop(config.worker.graceMs)
-        if (released) log.warn({ released }, 'released events still running at shutdown; they will run again')
-      }
+      const stopped = await workerStopped
+      if (stopped?.released) log.warn({ released: stopped.released }, 'released events still running at shutdown; they will run again')
       await store.close()
     })())
 

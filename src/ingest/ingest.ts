@@ -73,6 +73,10 @@ export function createIngestHandler(deps: IngestDeps) {
     const declared = Number(c.req.header('content-length') ?? 0)
     if (declared > source.bodyLimitBytes)
       return refuse(c, source, 413, 'too_large', 'too-large', `Content-Length ${declared} exceeds the limit of ${source.bodyLimitBytes} bytes`, ip, { connection: 'close' })
+    // The server keeps one header more than the limit, so an overflow shows here rather than silently dropping headers.
+    const headerCount = incoming ? incoming.rawHeaders.length / 2 : 0
+    if (headerCount > config.server.maxHeadersCount)
+      return refuse(c, source, 431, 'too_large', 'too-many-headers', `more than ${config.server.maxHeadersCount} request headers`, ip, { connection: 'close' })
 
     // 4. rate
     const state = buckets.get(name)!
@@ -164,6 +168,7 @@ const STATUS_TEXT: Record<number, string> = {
   401: 'unauthorized',
   403: 'forbidden',
   413: 'payload too large',
+  431: 'request header fields too large',
   429: 'too many requests',
 }
 
