@@ -1,17 +1,20 @@
 // The `inhook` command: a thin shell over the gateway, the store and the provider catalogue.
 import { Command, CommanderError, Option } from 'commander'
+import bytes from 'bytes'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
+import { createInterface } from 'node:readline/promises'
 import { rejectionJson, statsReport } from './admin/report.ts'
 import { catalogue, catalogueMarkdown, optionLabel } from './catalogue.ts'
-import { ConfigError, loadConfig, type Config } from './config.ts'
+import { ConfigError, loadConfig, resolveConfig, type Config, type RetentionConfig } from './config.ts'
 import { startGateway } from './gateway.ts'
 import { createLogger } from './log.ts'
 import { databasePath, migrateDatabase, openDatabase } from './store/database.ts'
 import { EVENT_STATUSES, type EventStatus } from './store/schema.ts'
 import { SqliteStore } from './store/sqlite-store.ts'
-import type { WebhookEventSummary } from './store/store.ts'
-import { createProcess } from './worker/handlers.ts'
+import type { EventFilter, PruneResult, ReplayCount, WebhookEventSummary } from './store/store.ts'
+import { createWorkerDeps } from './worker/deps.ts'
+import { pruneAll } from './worker/retention.ts'
 import { drain, Worker } from './worker/worker.ts'
 
 /** A failure to report in one line on stderr, with exit code 1 (no stack trace). */
@@ -140,19 +143,26 @@ export function buildProgram(): Command {
     })
 
   withCommon(program.command('worker').description('process stored events (standalone worker; run as many as you like)'))
-    .option('--once', 'process everything due now, then exit')
+    .option('--once', 'process everything due now, prune past retention, then exit (exit code 0: all processed or rescheduled; 2: some failed for good; 1: a crash)')
     .action(async (flags: ServeFlags & { once?: boolean }) => {
       const config = await configFor(flags)
       const log = createLogger(config.log.level)
       const store = new SqliteStore(openDatabase(config.database.url, { synchronous: config.database.synchronous, busyTimeoutMs: config.database.busyTimeoutMs }))
-      const deps = { store, process: createProcess(config), log, maxAttempts: config.worker.maxAttempts, timeoutMs: config.worker.timeoutMs, backoff: config.worker.backoff }
+      const deps = createWorkerDeps(config, { store, log })
       if (flags.once) {
-        const totals = await drain(deps, config.worker)
-        await store.close()
-        console.log(`processed ${totals.processed}, rescheduled ${totals.retry}, failed ${totals.failed}`)
+        try {
+          const totals = await drain(deps, config.worker)
+          const freed = await pruneAll(store, config.retention, new Date())
+          const pruned = freed.processed + freed.failed + freed.bodies ? `; ${describePrune(freed, false)}` : ''
+          console.log(`processed ${totals.processed}, rescheduled ${totals.retry}, failed ${totals.failed}${pruned}`)
+          if (totals.unrecorded) throw new CliError(`could not record the outcome of ${totals.unrecorded} event(s) (see the log); they run again when their lease expires`)
+          if (totals.failed) process.exitCode = 2
+        } finally {
+          await store.close()
+        }
         return
       }
-      const worker = new Worker(deps, config.worker).start()
+      const worker = new Worker(deps, { ...config.worker, retention: config.retention }).start()
       log.info({ database: config.database.url }, 'worker started')
       const shutdown = async () => {
         const { released } = await worker.stop(config.worker.graceMs)
@@ -242,14 +252,62 @@ export function buildProgram(): Command {
       }
     })
 
-  withCommon(events.command('replay <ids...>').description('process processed/failed events again')).action(async (ids: string[], flags: ServeFlags) => {
+  withCommon(events.command('replay [ids...]').description('process processed/failed events again: these ids, or every event matching the filters'))
+    .option('--source <name>', 'filter by source')
+    .addOption(new Option('--status <status>', 'filter by status').choices(['processed', 'failed']))
+    .option('--type <type>', 'filter by event type')
+    .option('--since <when>', 'received since: 2h, 30m, 7d or an ISO date')
+    .option('--fresh', 'also forget the events\' ctx.once records, so every effect runs again')
+    .option('--dry-run', 'say what would be replayed, change nothing')
+    .option('-y, --yes', 'replay without asking (filters ask for confirmation)')
+    .action(async (ids: string[], flags: ServeFlags & ReplayFlags) => {
+      const filter: EventFilter = { source: flags.source, status: flags.status, type: flags.type, since: flags.since ? parseSince(flags.since) : undefined }
+      const filtered = Object.values(filter).some((v) => v !== undefined)
+      if (ids.length && filtered) throw new CliError('give event ids or filters (--status, --source, --since, --type), not both')
+      if (!ids.length && !filtered) throw new CliError('give event ids, or filters (--status, --source, --since, --type) to replay every matching event')
+      const store = await openStore(flags)
+      try {
+        if (ids.length) await replayIds(store, ids, flags)
+        else await replayFiltered(store, filter, flags)
+      } finally {
+        await store.close()
+      }
+    })
+
+  withCommon(program.command('prune').description('delete finished events past their retention now (retention.* in the config; the worker also does it on a timer)'))
+    .option('--dry-run', 'say what would be deleted, change nothing')
+    .action(async (flags: ServeFlags & { dryRun?: boolean }) => {
+      const retention = await retentionFor(flags)
+      const store = await openStore(flags)
+      try {
+        const progress = process.stderr.isTTY && !flags.dryRun ? (t: PruneResult) => process.stderr.write(`\r  pruned ${t.processed + t.failed} events, ${t.bodies} bodies…`) : undefined
+        const freed = await pruneAll(store, retention, new Date(), { dryRun: flags.dryRun, onBatch: progress })
+        if (progress) process.stderr.write('\n')
+        const days = (d: number | false) => (d === false ? 'kept' : `${d} d`)
+        console.log(`retention: processed ${days(retention.processedDays)}, failed ${days(retention.failedDays)}, bodies of processed events ${days(retention.processedBodyDays)}`)
+        console.log(describePrune(freed, flags.dryRun ?? false))
+        if (!flags.dryRun && freed.bytes > 0) console.log('(the database file keeps its size: SQLite reuses the freed pages for new events)')
+      } finally {
+        await store.close()
+      }
+    })
+
+  const forwarding = program.command('forwarding').description('sources whose forwarding the worker turned off (their destination answered 410 Gone)')
+  withCommon(forwarding.command('status').description('list sources with forwarding disabled')).action(async (flags: ServeFlags) => {
     const store = await openStore(flags)
     try {
-      const missing: string[] = []
-      for (const id of ids) if (!(await store.get(id))) missing.push(id)
-      if (missing.length) throw new CliError(`no event with id ${missing.map((m) => JSON.stringify(m)).join(', ')}`)
-      const changed = await store.replay(ids, new Date())
-      console.log(`replayed ${changed} of ${ids.length} event(s)${changed < ids.length ? ' (events still new or processing are left as they are)' : ''}`)
+      const disabled = await store.disabledForwarding()
+      if (disabled.length === 0) console.log('forwarding is enabled for every source')
+      else console.log(table(['SOURCE', 'DISABLED', 'WHY'], disabled.map((d) => [d.source, `${d.disabledAt.toISOString()} (${ago(d.disabledAt)})`, d.reason])))
+    } finally {
+      await store.close()
+    }
+  })
+  withCommon(forwarding.command('enable <source>').description('turn forwarding back on for a source (then replay its failed events)')).action(async (source: string, flags: ServeFlags) => {
+    const store = await openStore(flags)
+    try {
+      if (!(await store.enableForwarding(source))) throw new CliError(`forwarding is not disabled for source ${JSON.stringify(source)}`)
+      console.log(`forwarding enabled for ${source}; replay what failed meanwhile with: inhook events replay --status failed --source ${source}`)
     } finally {
       await store.close()
     }
@@ -352,6 +410,89 @@ export function buildProgram(): Command {
     })
 
   return program
+}
+
+interface ReplayFlags {
+  source?: string
+  status?: 'processed' | 'failed'
+  type?: string
+  since?: string
+  fresh?: boolean
+  dryRun?: boolean
+  yes?: boolean
+}
+
+/** Bulk replays show a progress bar (on a terminal) from this many events. */
+const PROGRESS_FROM_EVENTS = 1000
+
+async function replayIds(store: SqliteStore, ids: string[], flags: ReplayFlags) {
+  const missing: string[] = []
+  const replayable: string[] = []
+  for (const id of ids) {
+    const event = await store.get(id)
+    if (!event) missing.push(id)
+    else if (event.status === 'processed' || event.status === 'failed') replayable.push(id)
+  }
+  if (missing.length) throw new CliError(`no event with id ${missing.map((m) => JSON.stringify(m)).join(', ')}`)
+  if (flags.dryRun) {
+    console.log(`would replay ${replayable.length} of ${ids.length} event(s)${replayable.length < ids.length ? ' (events still new or processing are left as they are)' : ''}`)
+    return
+  }
+  const changed = await store.replay(ids, new Date(), { fresh: flags.fresh })
+  console.log(`replayed ${changed} of ${ids.length} event(s)${changed < ids.length ? ' (events still new or processing, or whose body was dropped, are left as they are)' : ''}${flags.fresh ? ', once records cleared' : ''}`)
+}
+
+async function replayFiltered(store: SqliteStore, filter: EventFilter, flags: ReplayFlags) {
+  const count = await store.countReplayable(filter)
+  const total = count.processed + count.failed
+  if (count.withoutBody) console.error(`${count.withoutBody} matching event(s) cannot be replayed: retention dropped their body`)
+  if (total === 0) {
+    console.log('no processed or failed events match')
+    return
+  }
+  const what = describeCount(count)
+  if (flags.dryRun) {
+    console.log(`would replay ${what}`)
+    return
+  }
+  if (!flags.yes) {
+    if (!process.stdin.isTTY) throw new CliError(`this would replay ${what}; pass --yes to confirm (stdin is not a terminal)`)
+    const prompt = createInterface({ input: process.stdin, output: process.stderr })
+    const answer = await prompt.question(`replay ${what}${flags.fresh ? ', forgetting their once records' : ''}? [y/N] `).finally(() => prompt.close())
+    if (!/^y(es)?$/i.test(answer.trim())) {
+      console.log('nothing replayed')
+      return
+    }
+  }
+  const bar = process.stderr.isTTY && total >= PROGRESS_FROM_EVENTS
+  const changed = await store.replayWhere(filter, new Date(), {
+    fresh: flags.fresh,
+    onProgress: bar ? (done, of) => process.stderr.write(`\r  [${progressBar(done / of)}] ${done}/${of}`) : undefined,
+  })
+  if (bar) process.stderr.write('\n')
+  console.log(`replayed ${changed} event(s)${flags.fresh ? ', once records cleared' : ''}`)
+}
+
+const describeCount = (c: ReplayCount) =>
+  `${c.processed + c.failed} event(s) (${[c.failed && `${c.failed} failed`, c.processed && `${c.processed} processed`].filter(Boolean).join(', ')})`
+
+export const progressBar = (fraction: number, width = 30) => '#'.repeat(Math.round(fraction * width)).padEnd(width, '.')
+
+function describePrune(r: PruneResult, dryRun: boolean): string {
+  const events = r.processed + r.failed
+  if (events + r.bodies === 0) return dryRun ? 'nothing to prune' : 'nothing pruned'
+  const parts = [events && `${dryRun ? 'would delete' : 'deleted'} ${events} event(s) (${r.processed} processed, ${r.failed} failed)`, r.bodies && `${dryRun ? 'would drop' : 'dropped'} ${r.bodies} bod${r.bodies === 1 ? 'y' : 'ies'}`]
+  return `${parts.filter(Boolean).join(', ')}: ${bytes.format(r.bytes, { unitSeparator: ' ' })} ${dryRun ? 'to free' : 'freed'}`
+}
+
+/** The retention policy: the config's, or the defaults when there is no config file. */
+async function retentionFor(flags: ServeFlags): Promise<RetentionConfig> {
+  try {
+    return (await loadConfig(flags.config ?? env.INHOOK_CONFIG)).retention
+  } catch (error) {
+    if (flags.config ?? env.INHOOK_CONFIG) throw error
+    return (await resolveConfig({ sources: {} })).retention
+  }
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })

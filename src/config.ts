@@ -6,6 +6,7 @@ import { dirname, extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { z } from 'zod'
 import { findProvider, type Provider } from '../providers/index.ts'
+import { pick, type RawRequest } from '../providers/kit.ts'
 import { parseCidrs, type Cidr } from './ingest/allowlist.ts'
 import type { WebhookEvent } from './store/store.ts'
 
@@ -18,14 +19,40 @@ export interface EnvRef {
 /** `env('GITHUB_WEBHOOK_SECRET')`: the value of that environment variable, or `fallback` when unset. */
 export const env = (name: string, fallback?: string): EnvRef & string => ({ env: name, default: fallback }) as EnvRef & string
 
-/** What a handler receives besides the event. Extended by the worker (attempt, signal, logger…). */
-export interface HandlerContext {
-  attempt: number
-  signal: AbortSignal
-  log: { info(obj: object | string, msg?: string): void; warn(obj: object | string, msg?: string): void; error(obj: object | string, msg?: string): void }
+/** The event a handler receives: the stored event plus lazy body helpers (each computed once). */
+export interface HandlerEvent extends WebhookEvent {
+  /** The body decoded as UTF-8. */
+  text(): string
+  /** The body parsed as JSON. Throws a PermanentError when it is not JSON: retrying cannot help. */
+  json<T = unknown>(): T
+  /** The body parsed as `application/x-www-form-urlencoded`. */
+  form(): URLSearchParams
 }
 
-export type Handler = (event: WebhookEvent, ctx: HandlerContext) => unknown | Promise<unknown>
+/** What a handler receives besides the event. */
+export interface HandlerContext {
+  /** 1 on the first attempt (a replay starts again at 1). */
+  attempt: number
+  /** Fires when the attempt times out (`worker.timeoutMs`) or the worker must stop. */
+  signal: AbortSignal
+  /** A child logger bound to the event id, source and attempt. */
+  log: { info(obj: object | string, msg?: string): void; warn(obj: object | string, msg?: string): void; error(obj: object | string, msg?: string): void }
+  /**
+   * Runs `fn` at most once per event and `key`, across retries, crashes and replays (`replay --fresh` forgets):
+   * when a completed record exists, resolves to its stored result without running `fn`; otherwise runs `fn`
+   * and commits the record with `fn`'s result as JSON before resolving. The result is always the JSON copy.
+   * One window is left: a crash after `fn` finished and before its record committed runs `fn` again.
+   */
+  once<T>(key: string, fn: () => T | Promise<T>): Promise<T>
+}
+
+export type Handler = (event: HandlerEvent, ctx: HandlerContext) => unknown | Promise<unknown>
+
+/** What an ordering key function sees at ingest: the request as received and what the provider described. */
+export type OrderingInput = RawRequest & { source: string; type?: string; deliveryId?: string; occurredAt?: Date }
+
+/** The ordering key of an event; undefined/null/'' leaves the event unordered. */
+export type OrderingKeyFn = (event: OrderingInput) => string | undefined | null
 
 export type Size = number | string
 
@@ -37,7 +64,17 @@ export interface SourceInput {
   bodyLimit?: Size
   rateLimit?: { perSecond: number; burst?: number; perIp?: { perSecond: number; burst?: number } }
   allowIps?: string[]
-  forward?: { url: string; timeoutMs?: number; headers?: Record<string, string>; signingSecret?: string; method?: string }
+  forward?: {
+    url: string
+    timeoutMs?: number
+    headers?: Record<string, string>
+    signingSecret?: string
+    method?: string
+    concurrency?: number
+    ratePerSecond?: number
+    retryOn4xx?: boolean | number[]
+  }
+  ordering?: { key: string | OrderingKeyFn; onFailure?: 'hold' | 'skip' }
   [option: string]: unknown
 }
 
@@ -59,6 +96,7 @@ export interface ConfigInput {
   database?: { url?: string; synchronous?: 'NORMAL' | 'FULL' | 'OFF' | 'EXTRA'; busyTimeoutMs?: number }
   admin?: { token?: string }
   worker?: Partial<WorkerConfig> & { backoff?: Partial<WorkerConfig['backoff']> }
+  retention?: Partial<RetentionConfig>
   log?: { level?: string }
   providers?: (string | Provider)[]
   sources: Record<string, SourceInput>
@@ -88,6 +126,47 @@ export interface WorkerConfig {
   backoff: { baseMs: number; maxMs: number }
 }
 
+/** How long finished events are kept. The worker prunes in small batches; `inhook prune` does it now. */
+export interface RetentionConfig {
+  /** Days a processed event is kept after it finished; false keeps them (default: 30). */
+  processedDays: number | false
+  /** Days a failed event is kept after it failed; false keeps them (default: 90). */
+  failedDays: number | false
+  /** Days the body of a processed event is kept, its metadata staying until `processedDays` (default: false, as long as the event). */
+  processedBodyDays: number | false
+  /** How often the worker prunes (default: 600000). */
+  intervalMs: number
+  /** Rows deleted per transaction (default: 500). */
+  batchSize: number
+}
+
+/** Where and how a source's events are forwarded (the gateway signs them with its own Standard Webhooks secret). */
+export interface ForwardConfig {
+  url: string
+  /** (default: 'POST') */
+  method: string
+  /** How long the destination may take to answer (default: 10000). */
+  timeoutMs: number
+  /** Sent with every request (e.g. an Authorization for the internal service). */
+  headers: Record<string, string>
+  /** `whsec_<base64>`: signs each request (webhook-id/-timestamp/-signature). Without it, requests are unsigned. */
+  signingSecret?: string
+  /** Deliveries in flight at once for this source, per worker process (default: no limit but the worker's concurrency). */
+  concurrency?: number
+  /** Deliveries started per second for this source, per worker process (default: no limit). */
+  ratePerSecond?: number
+  /** 4xx answers (but 408, 429 and 410) fail the event at once unless true (retry them all) or listed. */
+  retryOn4xx: boolean | number[]
+}
+
+export interface OrderingConfig {
+  key: OrderingKeyFn
+  /** The JSON path the key was given as, when it was. */
+  path?: string
+  /** 'hold' (default): a failing event holds back later events of its key until it succeeds or fails for good. 'skip': it steps out of line. */
+  onFailure: 'hold' | 'skip'
+}
+
 export interface SourceConfig {
   name: string
   provider: Provider
@@ -98,7 +177,9 @@ export interface SourceConfig {
   bodyLimitBytes: number
   rateLimit?: { perSecond: number; burst: number; perIp?: { perSecond: number; burst: number } }
   allowIps?: Cidr[]
-  forward?: SourceInput['forward']
+  forward?: ForwardConfig
+  /** Per-key ordering: events with the same key are processed one at a time, in order. */
+  ordering?: OrderingConfig
   /** Lowercase header names and query parameters never stored. */
   redactHeaders: Set<string>
   redactQuery: Set<string>
@@ -131,9 +212,12 @@ export interface Config {
   database: { url: string; synchronous: 'NORMAL' | 'FULL' | 'OFF' | 'EXTRA'; busyTimeoutMs: number }
   admin: { token?: string }
   worker: WorkerConfig
+  retention: RetentionConfig
   log: { level: string }
   sources: Map<string, SourceConfig>
   handlers: Record<string, Record<string, Handler>>
+  /** Provider modules loaded from `providers` (besides the built-ins). */
+  providers: Provider[]
 }
 
 /** A config that cannot be used. `issues` name each key path and what was expected. */
@@ -179,13 +263,44 @@ const sourceSchema = z.looseObject({
   forward: z
     .object({
       url: z.url(),
-      timeoutMs: z.number().int().positive().optional(),
-      headers: z.record(z.string(), z.string()).optional(),
-      signingSecret: z.string().optional(),
-      method: z.string().optional(),
+      timeoutMs: z.number().int().positive().default(10_000),
+      headers: z.record(z.string(), z.string()).default({}),
+      signingSecret: z
+        .string()
+        .refine(isWhsecSecret, "expected a Standard Webhooks secret: whsec_ then at least 16 bytes of base64 (make one with: node -e \"console.log('whsec_' + crypto.randomBytes(32).toString('base64'))\")")
+        .optional(),
+      method: z.string().regex(/^[A-Z]+$/, 'expected an HTTP method such as POST or PUT').default('POST'),
+      concurrency: z.number().int().positive().optional(),
+      ratePerSecond: z.number().positive().optional(),
+      retryOn4xx: z.union([z.boolean(), z.array(z.number().int().min(400).max(499))]).default(false),
+    })
+    .optional(),
+  ordering: z
+    .object({
+      key: z.union([z.string().min(1), z.custom<OrderingKeyFn>((v) => typeof v === 'function')], {
+        error: "expected a JSON path such as 'data.object.id' or a function (event) => string",
+      }),
+      onFailure: z.enum(['hold', 'skip']).default('hold'),
     })
     .optional(),
 })
+
+/** `whsec_` and at least 16 bytes of base64, as the Standard Webhooks SDKs expect. */
+function isWhsecSecret(secret: string): boolean {
+  const base64 = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : ''
+  return /^[A-Za-z0-9+/]+={0,2}$/.test(base64) && Buffer.from(base64, 'base64').length >= 16
+}
+
+/** A JSON path ('data.object.id', '$.data.object.id') as a key function over the body. */
+export function orderingKeyFromPath(path: string): OrderingKeyFn {
+  const dotted = path.replace(/^\$\./, '')
+  return (event) => {
+    const value = pick(event.json(), dotted)
+    return typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' ? String(value) : undefined
+  }
+}
+
+const days = z.union([z.number().positive(), z.literal(false)], { error: 'expected a number of days, or false to keep them' })
 
 const handlerMap = z.record(z.string(), z.custom<Handler>((v) => typeof v === 'function', { error: 'expected a function (event, ctx) => …' }))
 
@@ -225,6 +340,15 @@ const configSchema = z.object({
       timeoutMs: z.number().int().positive().default(30_000),
       graceMs: z.number().int().nonnegative().default(10_000),
       backoff: z.object({ baseMs: z.number().int().positive().default(1000), maxMs: z.number().int().positive().default(3_600_000) }).prefault({}),
+    })
+    .prefault({}),
+  retention: z
+    .object({
+      processedDays: days.default(30),
+      failedDays: days.default(90),
+      processedBodyDays: days.default(false),
+      intervalMs: z.number().int().positive().default(600_000),
+      batchSize: z.number().int().positive().default(500),
     })
     .prefault({}),
   log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).prefault({}),
@@ -323,9 +447,11 @@ export async function resolveConfig(input: unknown, options: LoadOptions = {}): 
     database: c.database,
     admin: c.admin,
     worker: c.worker,
+    retention: c.retention,
     log: c.log,
     sources,
     handlers: c.handlers,
+    providers: custom,
   }
 }
 
@@ -343,7 +469,7 @@ function checkSource(name: string, input: unknown, custom: Provider[], issues: s
     issues.push(`${path}.provider: unknown provider "${source.provider}" (see \`inhook providers\` for the list, or add a module under \`providers\`)`)
     return undefined
   }
-  const { provider: _p, secret, secrets, url, bodyLimit, rateLimit, allowIps, forward, ...rest } = source
+  const { provider: _p, secret, secrets, url, bodyLimit, rateLimit, allowIps, forward, ordering, ...rest } = source
   if (secret !== undefined && secrets !== undefined) issues.push(`${path}: set either secret or secrets, not both`)
   const optionsInput: Record<string, unknown> = { ...rest, ...((secrets ?? secret) ? { secrets: secrets ?? [secret!] } : {}) }
   const options = provider.options.safeParse(optionsInput, { reportInput: true })
@@ -381,6 +507,11 @@ function checkSource(name: string, input: unknown, custom: Provider[], issues: s
     },
     allowIps: cidrs,
     forward,
+    ordering: ordering && {
+      key: typeof ordering.key === 'string' ? orderingKeyFromPath(ordering.key) : ordering.key,
+      path: typeof ordering.key === 'string' ? ordering.key : undefined,
+      onFailure: ordering.onFailure,
+    },
     redactHeaders: new Set([...ALWAYS_REDACTED_HEADERS, ...(redact.headers ?? []).map((h) => h.toLowerCase())]),
     redactQuery: new Set(redact.query ?? []),
   }

@@ -11,7 +11,7 @@ import { createLogger } from './log.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import { openDatabase } from './store/database.ts'
 import { SqliteStore } from './store/sqlite-store.ts'
-import { createProcess } from './worker/handlers.ts'
+import { createWorkerDeps } from './worker/deps.ts'
 import { Worker } from './worker/worker.ts'
 
 /** Pending connections the kernel may queue (capped by net.core.somaxconn). */
@@ -47,10 +47,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
 
   const runWorker = options.worker ?? config.worker.enabled
   const worker = runWorker
-    ? new Worker(
-        { store, process: createProcess(config), log: log.child({ component: 'worker' }), metrics, maxAttempts: config.worker.maxAttempts, timeoutMs: config.worker.timeoutMs, backoff: config.worker.backoff },
-        config.worker,
-      ).start()
+    ? new Worker(createWorkerDeps(config, { store, log: log.child({ component: 'worker' }), metrics }), { ...config.worker, retention: config.retention }).start()
     : undefined
 
   const app = createApp({ config, store, log, metrics, adminToken, onStored: worker?.wake })

@@ -1,17 +1,20 @@
 // The SQLite implementation of Store. Hot paths (append, claim, marks) are prepared statements run
 // through the group-commit writer; listings use drizzle's query builder.
-import { and, desc, eq, gte, lt, lte, or, sql, type SQL } from 'drizzle-orm'
+import { and, desc, eq, gte, isNotNull, lt, lte, or, sql, type SQL } from 'drizzle-orm'
 import type { Db } from './database.ts'
+import { createLines, type Lines } from './lines.ts'
 import { attempts, events, rejections, type EventStatus } from './schema.ts'
 import type {
-  AppendResult, Attempt, AttemptRecord, ClaimOptions, EventFilter, ListOptions, NewWebhookEvent, Page, Rates, Rejection,
-  Stats, Store, TrafficMinute, WebhookEvent, WebhookEventSummary,
+  AppendResult, Attempt, AttemptRecord, ClaimOptions, EventFilter, ForwardingState, ListOptions, NewWebhookEvent, Page, PruneResult, Rates, Rejection,
+  ReplayCount, ReplayOptions, RetentionCutoffs, RetryOptions, Stats, Store, TrafficMinute, WebhookEvent, WebhookEventSummary,
 } from './store.ts'
 import { GroupCommitWriter, StorageError } from './writer.ts'
 
 /** How many rejections the log keeps (oldest dropped first). */
 export const REJECTION_LOG_SIZE = 10_000
 const MAX_PAGE = 500
+/** Events replayed per transaction by a bulk replay. */
+const REPLAY_CHUNK = 500
 const MINUTE_MS = 60_000
 const HOUR_MS = 3_600_000
 
@@ -35,6 +38,15 @@ interface EventRowRaw {
   lease_until: number | null
   processed_at: number | null
   last_error: string | null
+  ordering_key: string | null
+  order_at: number | null
+  blocked: number
+}
+
+/** What a write that changes an event's line returns, to settle that line. */
+interface LineRef {
+  source: string
+  ordering_key: string | null
 }
 
 const date = (ms: number | null) => (ms === null ? null : new Date(ms))
@@ -60,6 +72,7 @@ export function toWebhookEvent(row: EventRowRaw): WebhookEvent {
     leaseUntil: date(row.lease_until),
     processedAt: date(row.processed_at),
     lastError: row.last_error,
+    orderingKey: row.ordering_key,
   }
 }
 
@@ -69,6 +82,7 @@ export const parseEventId = (id: string): number | undefined => (/^[1-9]\d{0,15}
 export class SqliteStore implements Store {
   readonly writer: GroupCommitWriter
   private readonly statements
+  private readonly lines: Lines
   private rejectionsSincePrune = 0
 
   constructor(
@@ -77,38 +91,72 @@ export class SqliteStore implements Store {
   ) {
     const client = db.$client
     this.writer = new GroupCommitWriter(client, options.onBatch)
+    this.lines = createLines(client)
     this.statements = {
       insert: client.prepare<unknown[], { id: number }>(
-        `INSERT INTO events (source, provider, type, delivery_id, method, path, query, headers, body, client_ip, received_at, occurred_at, status, attempts, next_attempt_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', 0, ?) ON CONFLICT DO NOTHING RETURNING id`,
+        `INSERT INTO events (source, provider, type, delivery_id, method, path, query, headers, body, client_ip, received_at, occurred_at, status, attempts, next_attempt_at, ordering_key, order_at, blocked)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', 0, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`,
       ),
+      // Ordered events wait in their key's line (blocked = 1) until they are its head: see lines.ts.
+      // INDEXED BY: without ANALYZE statistics SQLite would rather scan events_status_id and sort.
       claimNew: client.prepare<unknown[], EventRowRaw>(
         `UPDATE events SET status = 'processing', attempts = attempts + 1, lease_until = ?
-         WHERE id IN (SELECT id FROM events WHERE status = 'new' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?)
+         WHERE id IN (SELECT id FROM events INDEXED BY events_due WHERE status = 'new' AND blocked = 0 AND next_attempt_at <= ?
+                        AND source NOT IN (SELECT value FROM json_each(?)) ORDER BY next_attempt_at, id LIMIT ?)
          RETURNING *`,
       ),
       claimExpired: client.prepare<unknown[], EventRowRaw>(
         `UPDATE events SET attempts = attempts + 1, lease_until = ?
-         WHERE id IN (SELECT id FROM events WHERE status = 'processing' AND lease_until < ? ORDER BY lease_until LIMIT ?)
+         WHERE id IN (SELECT id FROM events INDEXED BY events_lease WHERE status = 'processing' AND lease_until < ?
+                        AND source NOT IN (SELECT value FROM json_each(?)) ORDER BY lease_until LIMIT ?)
          RETURNING *`,
       ),
       insertAttempt: client.prepare(
-        `INSERT INTO attempts (event_id, attempt, started_at, finished_at, outcome, error, note, response_status, response_body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO attempts (event_id, attempt, started_at, finished_at, outcome, error, note, response_status, response_body, response_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      complete: client.prepare(
-        `UPDATE events SET status = 'processed', processed_at = ?, lease_until = NULL, last_error = NULL WHERE id = ? AND status = 'processing'`,
+      complete: client.prepare<unknown[], LineRef>(
+        `UPDATE events SET status = 'processed', processed_at = ?, lease_until = NULL, last_error = NULL WHERE id = ? AND status = 'processing' RETURNING source, ordering_key`,
       ),
-      retry: client.prepare(
-        `UPDATE events SET status = 'new', next_attempt_at = ?, lease_until = NULL, last_error = ? WHERE id = ? AND status = 'processing'`,
+      retry: client.prepare<unknown[], LineRef>(
+        `UPDATE events SET status = 'new', next_attempt_at = ?, lease_until = NULL, last_error = ?, order_at = CASE WHEN ? THEN NULL ELSE order_at END
+         WHERE id = ? AND status = 'processing' RETURNING source, ordering_key`,
       ),
-      fail: client.prepare(
-        `UPDATE events SET status = 'failed', processed_at = ?, lease_until = NULL, last_error = ? WHERE id = ? AND status = 'processing'`,
+      fail: client.prepare<unknown[], LineRef>(
+        `UPDATE events SET status = 'failed', processed_at = ?, lease_until = NULL, last_error = ? WHERE id = ? AND status = 'processing' RETURNING source, ordering_key`,
       ),
-      release: client.prepare(
-        `UPDATE events SET status = 'new', attempts = max(attempts - 1, 0), next_attempt_at = ?, lease_until = NULL WHERE id = ? AND status = 'processing'`,
+      release: client.prepare<unknown[], LineRef>(
+        `UPDATE events SET status = 'new', attempts = max(attempts - 1, 0), next_attempt_at = ?, lease_until = NULL WHERE id = ? AND status = 'processing' RETURNING source, ordering_key`,
       ),
-      replay: client.prepare(
-        `UPDATE events SET status = 'new', attempts = 0, next_attempt_at = ?, lease_until = NULL WHERE id = ? AND status IN ('processed', 'failed') RETURNING attempts`,
+      // A replayed event takes its old place in its key's line again. A dropped body (retention) cannot be replayed.
+      replay: client.prepare<unknown[], LineRef>(
+        `UPDATE events SET status = 'new', attempts = 0, next_attempt_at = ?, lease_until = NULL,
+           order_at = CASE WHEN ordering_key IS NULL THEN NULL ELSE coalesce(occurred_at, received_at) END, blocked = (ordering_key IS NOT NULL)
+         WHERE id = ? AND status IN ('processed', 'failed') AND body IS NOT NULL RETURNING source, ordering_key`,
+      ),
+      replayable: client.prepare<unknown[], { status: EventStatus; attempts: number; has_body: number }>(`SELECT status, attempts, body IS NOT NULL AS has_body FROM events WHERE id = ?`),
+      forgetEffects: client.prepare(`DELETE FROM effects WHERE event_id = ?`),
+      findEffect: client.prepare<unknown[], { result: string }>(`SELECT result FROM effects WHERE event_id = ? AND key = ?`),
+      recordEffect: client.prepare(`INSERT INTO effects (event_id, key, result, completed_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+      countFinished: client.prepare<unknown[], { n: number; bytes: number }>(
+        `SELECT count(*) AS n, coalesce(sum(coalesce(length(body), 0) + length(headers)), 0) AS bytes FROM events INDEXED BY events_processed_at WHERE status = ? AND processed_at < ?`,
+      ),
+      deleteFinished: client.prepare<unknown[], { bytes: number }>(
+        `DELETE FROM events WHERE id IN (SELECT id FROM events INDEXED BY events_processed_at WHERE status = ? AND processed_at < ? LIMIT ?) RETURNING coalesce(length(body), 0) + length(headers) AS bytes`,
+      ),
+      countBodies: client.prepare<unknown[], { n: number; bytes: number }>(
+        `SELECT count(*) AS n, coalesce(sum(length(body)), 0) AS bytes FROM events INDEXED BY events_bodies WHERE status = 'processed' AND body IS NOT NULL AND processed_at < ?`,
+      ),
+      keptBodies: client.prepare<unknown[], { id: number; bytes: number }>(
+        `SELECT id, length(body) AS bytes FROM events INDEXED BY events_bodies WHERE status = 'processed' AND body IS NOT NULL AND processed_at >= ? AND processed_at < ? LIMIT ?`,
+      ),
+      dropBody: client.prepare(`UPDATE events SET body = NULL WHERE id = ?`),
+      disableForwarding: client.prepare(
+        `INSERT INTO source_states (source, forward_disabled_at, forward_disabled_reason) VALUES (?, ?, ?)
+         ON CONFLICT (source) DO UPDATE SET forward_disabled_at = excluded.forward_disabled_at, forward_disabled_reason = excluded.forward_disabled_reason`,
+      ),
+      enableForwarding: client.prepare(`UPDATE source_states SET forward_disabled_at = NULL, forward_disabled_reason = NULL WHERE source = ? AND forward_disabled_at IS NOT NULL`),
+      forwardingStates: client.prepare<unknown[], { source: string; at: number; reason: string | null }>(
+        `SELECT source, forward_disabled_at AS at, forward_disabled_reason AS reason FROM source_states WHERE forward_disabled_at IS NOT NULL AND (? IS NULL OR source = ?) ORDER BY source`,
       ),
       get: client.prepare<unknown[], EventRowRaw>(`SELECT * FROM events WHERE id = ?`),
       insertRejection: client.prepare(`INSERT INTO rejections (at, source, client_ip, status, reason, hint) VALUES (?, ?, ?, ?, ?, ?)`),
@@ -121,39 +169,46 @@ export class SqliteStore implements Store {
     const params = [
       e.source, e.provider, e.type ?? null, e.deliveryId ?? null, e.method, e.path, e.query, JSON.stringify(e.headers),
       Buffer.from(e.body.buffer, e.body.byteOffset, e.body.byteLength), e.clientIp ?? null, received, e.occurredAt?.getTime() ?? null, received,
+      e.orderingKey ?? null, e.orderingKey === undefined ? null : (e.occurredAt?.getTime() ?? received), e.orderingKey === undefined ? 0 : 1,
     ]
     return this.writer.run(() => {
       const row = this.statements.insert.get(...params)
+      if (row && e.orderingKey !== undefined) this.lines.settle(e.source, e.orderingKey)
       return row ? { id: String(row.id), duplicate: false as const } : { duplicate: true as const }
     })
   }
 
-  claim({ limit, leaseMs, now }: ClaimOptions): Promise<WebhookEvent[]> {
+  claim({ limit, leaseMs, now, excludeSources = [] }: ClaimOptions): Promise<WebhookEvent[]> {
     const lease = now.getTime() + leaseMs
+    const excluded = JSON.stringify(excludeSources)
     return this.writer.run(() => {
-      const rows = this.statements.claimExpired.all(lease, now.getTime(), limit)
-      if (rows.length < limit) rows.push(...this.statements.claimNew.all(lease, now.getTime(), limit - rows.length))
+      const rows = this.statements.claimExpired.all(lease, now.getTime(), excluded, limit)
+      if (rows.length < limit) rows.push(...this.statements.claimNew.all(lease, now.getTime(), excluded, limit - rows.length))
       return rows.map(toWebhookEvent)
     })
   }
 
+  private settle(ref: LineRef | undefined) {
+    if (ref) this.lines.settle(ref.source, ref.ordering_key)
+  }
+
   private recordAttempt(id: number, a: AttemptRecord, outcome: Attempt['outcome']) {
-    this.statements.insertAttempt.run(id, a.attempt, a.startedAt.getTime(), a.finishedAt.getTime(), outcome, a.error ?? null, a.note ?? null, a.responseStatus ?? null, a.responseBody ?? null)
+    this.statements.insertAttempt.run(id, a.attempt, a.startedAt.getTime(), a.finishedAt.getTime(), outcome, a.error ?? null, a.note ?? null, a.responseStatus ?? null, a.responseBody ?? null, a.responseMs ?? null)
   }
 
   complete(id: string, a: AttemptRecord): Promise<void> {
     const n = Number(id)
     return this.writer.run(() => {
       this.recordAttempt(n, a, 'processed')
-      this.statements.complete.run(a.finishedAt.getTime(), n)
+      this.settle(this.statements.complete.get(a.finishedAt.getTime(), n))
     })
   }
 
-  retry(id: string, a: AttemptRecord, nextAttemptAt: Date): Promise<void> {
+  retry(id: string, a: AttemptRecord, nextAttemptAt: Date, options: RetryOptions = {}): Promise<void> {
     const n = Number(id)
     return this.writer.run(() => {
       this.recordAttempt(n, a, 'retry')
-      this.statements.retry.run(nextAttemptAt.getTime(), a.error ?? null, n)
+      this.settle(this.statements.retry.get(nextAttemptAt.getTime(), a.error ?? null, options.leaveLine ? 1 : 0, n))
     })
   }
 
@@ -161,13 +216,13 @@ export class SqliteStore implements Store {
     const n = Number(id)
     return this.writer.run(() => {
       this.recordAttempt(n, a, 'failed')
-      this.statements.fail.run(a.finishedAt.getTime(), a.error ?? null, n)
+      this.settle(this.statements.fail.get(a.finishedAt.getTime(), a.error ?? null, n))
     })
   }
 
   release(ids: string[], now: Date): Promise<void> {
     return this.writer.run(() => {
-      for (const id of ids) this.statements.release.run(now.getTime(), Number(id))
+      for (const id of ids) this.settle(this.statements.release.get(now.getTime(), Number(id)))
     })
   }
 
@@ -208,34 +263,121 @@ export class SqliteStore implements Store {
       .map((a) => ({ ...a, id: String(a.id), eventId: String(a.eventId) }))
   }
 
-  replay(ids: string[], now: Date): Promise<number> {
+  replay(ids: string[], now: Date, options: ReplayOptions = {}): Promise<number> {
     const numbers = ids.map(parseEventId).filter((n): n is number => n !== undefined)
-    return this.writer.run(() => this.replaySync(numbers, now))
+    return this.writer.run(() => this.replaySync(numbers, now, options))
   }
 
-  private replaySync(ids: number[], now: Date): number {
+  private replaySync(ids: number[], now: Date, { fresh = false }: ReplayOptions): number {
     let changed = 0
     for (const id of ids) {
-      const before = this.statements.get.get(id)
-      if (!before || (before.status !== 'processed' && before.status !== 'failed')) continue
-      this.statements.replay.run(now.getTime(), id)
-      this.statements.insertAttempt.run(id, before.attempts, now.getTime(), now.getTime(), 'replayed', null, null, null, null)
+      const before = this.statements.replayable.get(id)
+      if (!before || (before.status !== 'processed' && before.status !== 'failed') || !before.has_body) continue
+      this.settle(this.statements.replay.get(now.getTime(), id))
+      if (fresh) this.statements.forgetEffects.run(id)
+      this.statements.insertAttempt.run(id, before.attempts, now.getTime(), now.getTime(), 'replayed', null, fresh ? 'fresh: once records cleared' : null, null, null, null)
       changed++
     }
     return changed
   }
 
-  async replayWhere(filter: EventFilter, now: Date): Promise<number> {
+  async replayWhere(filter: EventFilter, now: Date, options: ReplayOptions = {}): Promise<number> {
     const replayable = or(eq(events.status, 'processed'), eq(events.status, 'failed'))
-    const ids = this.db.select({ id: events.id }).from(events).where(and(replayable, ...filterConditions(filter))).all().map((r) => r.id)
+    const ids = this.db.select({ id: events.id }).from(events).where(and(replayable, isNotNull(events.body), ...filterConditions(filter))).orderBy(events.id).all().map((r) => r.id)
     let changed = 0
     // Chunks keep each transaction short, so ingest is never blocked for long.
-    for (let i = 0; i < ids.length; i += 500) changed += await this.writer.run(() => this.replaySync(ids.slice(i, i + 500), now))
+    for (let i = 0; i < ids.length; i += REPLAY_CHUNK) {
+      changed += await this.writer.run(() => this.replaySync(ids.slice(i, i + REPLAY_CHUNK), now, options))
+      options.onProgress?.(Math.min(i + REPLAY_CHUNK, ids.length), ids.length)
+    }
     return changed
+  }
+
+  async countReplayable(filter: EventFilter): Promise<ReplayCount> {
+    const rows = this.db
+      .select({ status: events.status, hasBody: sql<number>`${events.body} IS NOT NULL`, n: sql<number>`count(*)` })
+      .from(events)
+      .where(and(or(eq(events.status, 'processed'), eq(events.status, 'failed')), ...filterConditions(filter)))
+      .groupBy(events.status, sql`${events.body} IS NOT NULL`)
+      .all()
+    const count: ReplayCount = { processed: 0, failed: 0, withoutBody: 0 }
+    for (const r of rows) {
+      if (!r.hasBody) count.withoutBody += r.n
+      else if (r.status === 'processed' || r.status === 'failed') count[r.status] += r.n
+    }
+    return count
   }
 
   async countWhere(filter: EventFilter): Promise<number> {
     return this.db.select({ n: sql<number>`count(*)` }).from(events).where(and(...filterConditions(filter))).get()?.n ?? 0
+  }
+
+  async findEffect(eventId: string, key: string): Promise<string | undefined> {
+    const n = parseEventId(eventId)
+    return n === undefined ? undefined : this.statements.findEffect.get(n, key)?.result
+  }
+
+  recordEffect(eventId: string, key: string, resultJson: string, at: Date): Promise<void> {
+    const n = Number(eventId)
+    return this.writer.run(() => void this.statements.recordEffect.run(n, key, resultJson, at.getTime()))
+  }
+
+  async prune(cutoffs: RetentionCutoffs, { limit, dryRun = false }: { limit: number; dryRun?: boolean }): Promise<PruneResult> {
+    const result: PruneResult = { processed: 0, failed: 0, bodies: 0, bytes: 0 }
+    const finished = [['processed', cutoffs.processedBefore], ['failed', cutoffs.failedBefore]] as const
+    if (dryRun) {
+      // Bodies of events that would be deleted anyway are counted once, with the events.
+      for (const [status, before] of finished) {
+        if (!before) continue
+        const { n, bytes } = this.statements.countFinished.get(status, before.getTime())!
+        result[status] = n
+        result.bytes += bytes
+      }
+      const { processedBodiesBefore: bodiesBefore, processedBefore } = cutoffs
+      if (bodiesBefore && !(processedBefore && bodiesBefore <= processedBefore)) {
+        const all = this.statements.countBodies.get(bodiesBefore.getTime())!
+        const deleted = processedBefore ? this.statements.countBodies.get(processedBefore.getTime())! : { n: 0, bytes: 0 }
+        result.bodies = all.n - deleted.n
+        result.bytes += all.bytes - deleted.bytes
+      }
+      return result
+    }
+    return this.writer.run(() => {
+      for (const [status, before] of finished) {
+        if (!before) continue
+        for (const row of this.statements.deleteFinished.all(status, before.getTime(), limit)) {
+          result[status]++
+          result.bytes += row.bytes
+        }
+      }
+      if (cutoffs.processedBodiesBefore) {
+        // Only events that stay: older ones are deleted whole, in this batch or the next.
+        const from = cutoffs.processedBefore?.getTime() ?? 0
+        for (const row of this.statements.keptBodies.all(from, cutoffs.processedBodiesBefore.getTime(), limit)) {
+          this.statements.dropBody.run(row.id)
+          result.bodies++
+          result.bytes += row.bytes
+        }
+      }
+      return result
+    })
+  }
+
+  disableForwarding(source: string, reason: string, at: Date): Promise<void> {
+    return this.writer.run(() => void this.statements.disableForwarding.run(source, at.getTime(), reason))
+  }
+
+  enableForwarding(source: string): Promise<boolean> {
+    return this.writer.run(() => this.statements.enableForwarding.run(source).changes > 0)
+  }
+
+  async forwardingState(source: string): Promise<ForwardingState | undefined> {
+    const row = this.statements.forwardingStates.get(source, source)
+    return row && { source: row.source, disabledAt: new Date(row.at), reason: row.reason ?? '' }
+  }
+
+  async disabledForwarding(): Promise<ForwardingState[]> {
+    return this.statements.forwardingStates.all(null, null).map((row) => ({ source: row.source, disabledAt: new Date(row.at), reason: row.reason ?? '' }))
   }
 
   recordRejection(r: Rejection): void {
@@ -324,9 +466,18 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** A real (tiny) write through the writer, so a fault and its recovery are both noticed. */
+  /**
+   * A real (tiny) write through the writer, so a fault and its recovery are both noticed; and room to
+   * grow: a database at its page limit takes a rewrite of page 1 but not one new event (SQLITE_FULL).
+   */
   async checkWritable(): Promise<void> {
-    await this.writer.run(() => this.db.$client.pragma('user_version = 0'))
+    await this.writer.run(() => {
+      const client = this.db.$client
+      client.pragma('user_version = 0')
+      const pages = client.pragma('page_count', { simple: true }) as number
+      if (pages >= (client.pragma('max_page_count', { simple: true }) as number) && (client.pragma('freelist_count', { simple: true }) as number) === 0)
+        throw new StorageError(`the database is full: ${pages} pages, its max_page_count`)
+    })
   }
 
   async close(): Promise<void> {

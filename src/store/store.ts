@@ -25,10 +25,12 @@ export interface WebhookEvent {
   leaseUntil: Date | null
   processedAt: Date | null
   lastError: string | null
+  /** The source's ordering key for this event (sources with `ordering`), else null. */
+  orderingKey: string | null
 }
 
 /** A listing row: everything but the body. */
-export type WebhookEventSummary = Omit<WebhookEvent, 'body' | 'headers'> & { bodyBytes: number }
+export type WebhookEventSummary = Omit<WebhookEvent, 'body' | 'headers' | 'orderingKey'> & { bodyBytes: number }
 
 export interface NewWebhookEvent {
   source: string
@@ -43,6 +45,8 @@ export interface NewWebhookEvent {
   clientIp?: string
   receivedAt: Date
   occurredAt?: Date
+  /** Events with the same (source, orderingKey) are claimed one at a time, in order of occurredAt, then receipt. */
+  orderingKey?: string
 }
 
 export type AppendResult = { id: string; duplicate: false } | { id?: undefined; duplicate: true }
@@ -58,6 +62,7 @@ export interface Attempt {
   note: string | null
   responseStatus: number | null
   responseBody: string | null
+  responseMs: number | null
 }
 
 /** What the worker records about one run of an event. */
@@ -69,6 +74,7 @@ export interface AttemptRecord {
   note?: string
   responseStatus?: number
   responseBody?: string
+  responseMs?: number
 }
 
 export interface EventFilter {
@@ -106,6 +112,54 @@ export interface ClaimOptions {
   limit: number
   leaseMs: number
   now: Date
+  /** Sources not to claim from this time (their per-source forwarding limit is reached). */
+  excludeSources?: string[]
+}
+
+export interface RetryOptions {
+  /** An ordered event steps out of its key's line, so later events of the key go ahead (`onFailure: 'skip'`). */
+  leaveLine?: boolean
+}
+
+export interface ReplayOptions {
+  /** Also forget the events' `ctx.once` records, so every effect runs again (default: false). */
+  fresh?: boolean
+  /** Told after each chunk of a bulk replay: how many are done, of how many. */
+  onProgress?: (done: number, total: number) => void
+}
+
+/** What a replay with a filter would touch. */
+export interface ReplayCount {
+  /** Processed and failed events matching the filter (events whose body was dropped excluded). */
+  processed: number
+  failed: number
+  /** Matching events whose body retention dropped: they cannot be replayed. */
+  withoutBody: number
+}
+
+/** Retention: events finished before these times are deleted (bodies: dropped). Absent: kept. */
+export interface RetentionCutoffs {
+  processedBefore?: Date
+  failedBefore?: Date
+  /** Bodies of processed events finished before this time are dropped, their metadata kept. */
+  processedBodiesBefore?: Date
+}
+
+export interface PruneResult {
+  /** Events deleted, by status (with their attempts and once records). */
+  processed: number
+  failed: number
+  /** Bodies dropped. */
+  bodies: number
+  /** Bytes of bodies and headers deleted or dropped. */
+  bytes: number
+}
+
+/** A source whose forwarding the worker turned off (its destination answered 410 Gone). */
+export interface ForwardingState {
+  source: string
+  disabledAt: Date
+  reason: string
 }
 
 export interface Stats {
@@ -146,7 +200,7 @@ export interface Store {
   claim(options: ClaimOptions): Promise<WebhookEvent[]>
   complete(id: string, attempt: AttemptRecord): Promise<void>
   /** Records a failed attempt and schedules the next one. */
-  retry(id: string, attempt: AttemptRecord, nextAttemptAt: Date): Promise<void>
+  retry(id: string, attempt: AttemptRecord, nextAttemptAt: Date, options?: RetryOptions): Promise<void>
   /** Records a failed attempt and dead-letters the event. */
   fail(id: string, attempt: AttemptRecord): Promise<void>
   /** Gives leased events back (shutdown): they become due now, the attempt not counted. */
@@ -154,10 +208,24 @@ export interface Store {
   get(id: string): Promise<WebhookEvent | undefined>
   list(options: ListOptions): Promise<Page<WebhookEventSummary>>
   attempts(eventId: string): Promise<Attempt[]>
-  /** Sets processed/failed events back to new; returns how many changed. */
-  replay(ids: string[], now: Date): Promise<number>
-  /** Replays every processed/failed event matching the filter; returns how many changed. */
-  replayWhere(filter: EventFilter, now: Date): Promise<number>
+  /** Sets processed/failed events back to new (recording a 'replayed' attempt); returns how many changed. Events whose body was dropped are left as they are. */
+  replay(ids: string[], now: Date, options?: ReplayOptions): Promise<number>
+  /** Replays every processed/failed event matching the filter, in short chunks; returns how many changed. */
+  replayWhere(filter: EventFilter, now: Date, options?: ReplayOptions): Promise<number>
+  /** How many events `replayWhere(filter)` would replay, by status. */
+  countReplayable(filter: EventFilter): Promise<ReplayCount>
+  /** The JSON result of an event's completed `ctx.once(key)`; undefined when that effect has not completed. */
+  findEffect(eventId: string, key: string): Promise<string | undefined>
+  /** Records a completed `ctx.once(key)` with its JSON result (the first record wins); settles after commit. */
+  recordEffect(eventId: string, key: string, resultJson: string, at: Date): Promise<void>
+  /** Deletes up to `limit` events of each status, and drops up to `limit` bodies, past the cutoffs. `dryRun`: counts all, changes nothing. */
+  prune(cutoffs: RetentionCutoffs, options: { limit: number; dryRun?: boolean }): Promise<PruneResult>
+  /** Turns forwarding off for a source, for every worker, until `enableForwarding`. */
+  disableForwarding(source: string, reason: string, at: Date): Promise<void>
+  /** Returns false when forwarding was not disabled. */
+  enableForwarding(source: string): Promise<boolean>
+  forwardingState(source: string): Promise<ForwardingState | undefined>
+  disabledForwarding(): Promise<ForwardingState[]>
   countWhere(filter: EventFilter): Promise<number>
   recordRejection(rejection: Rejection): void
   rejections(options: { limit?: number; source?: string; since?: Date }): Promise<Rejection[]>

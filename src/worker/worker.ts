@@ -1,30 +1,48 @@
 // The loop: claim due events with a lease → run each → mark. Woken on each insert, polling as a fallback.
+// Prunes finished events on a timer when given a retention policy.
 import type { Logger } from 'pino'
-import type { Store } from '../store/store.ts'
-import { runEvent, type WorkerDeps } from './run-event.ts'
+import type { RetentionConfig } from '../config.ts'
+import type { Store, WebhookEvent } from '../store/store.ts'
+import { pruneAll } from './retention.ts'
+import { runEvent, type RunOutcome, type WorkerDeps } from './run-event.ts'
 
 export interface WorkerOptions {
   concurrency: number
   batchSize: number
   pollMs: number
   leaseMs: number
+  /** Prune finished events every `retention.intervalMs` (default: no pruning). */
+  retention?: RetentionConfig
 }
 
 export class Worker {
   private readonly running = new Map<string, Promise<unknown>>()
+  private readonly stopped = new AbortController()
+  private readonly deps: WorkerDeps
   private stopping = false
   private woken = false
   private wakeUp: (() => void) | undefined
   private loopDone: Promise<void> | undefined
+  private pruneTimer: NodeJS.Timeout | undefined
+  private pruning: Promise<unknown> | undefined
 
   constructor(
-    private readonly deps: WorkerDeps,
+    deps: WorkerDeps,
     private readonly options: WorkerOptions,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.deps = { ...deps, signal: this.stopped.signal }
+  }
 
   start(): this {
-    this.loopDone ??= this.loop()
+    if (this.loopDone) return this
+    if (this.deps.limits) this.deps.limits.onFree = this.wake
+    this.loopDone = this.loop()
+    const retention = this.options.retention
+    if (retention) {
+      this.pruneTimer = setInterval(() => this.prune(retention), retention.intervalMs)
+      this.pruneTimer.unref()
+    }
     return this
   }
 
@@ -39,6 +57,17 @@ export class Worker {
     return this.running.size
   }
 
+  /** Prunes now (one run at a time); resolves when done. */
+  prune(retention: RetentionConfig): Promise<unknown> {
+    this.pruning ??= pruneAll(this.deps.store, retention, this.clock())
+      .then((freed) => {
+        if (freed.processed + freed.failed + freed.bodies > 0) this.deps.log.info({ ...freed }, 'pruned finished events past their retention')
+      })
+      .catch((error) => this.deps.log.error({ err: error }, 'could not prune; will try again at the next interval'))
+      .finally(() => (this.pruning = undefined))
+    return this.pruning
+  }
+
   private async loop(): Promise<void> {
     const { store, log } = this.deps as WorkerDeps & { store: Store; log: Logger }
     while (!this.stopping) {
@@ -48,7 +77,7 @@ export class Worker {
       if (free > 0) {
         try {
           const limit = Math.min(free, this.options.batchSize)
-          const claimed = await store.claim({ limit, leaseMs: this.options.leaseMs, now: this.clock() })
+          const claimed = await store.claim({ limit, leaseMs: this.options.leaseMs, now: this.clock(), excludeSources: this.deps.limits?.saturated() })
           for (const event of claimed) {
             const run = runEvent(this.deps, event, this.clock).finally(() => {
               this.running.delete(event.id)
@@ -87,6 +116,7 @@ export class Worker {
    */
   async stop(graceMs: number): Promise<{ finished: number; released: number }> {
     this.stopping = true
+    clearInterval(this.pruneTimer)
     this.wakeUp?.()
     await this.loopDone
     const pending = [...this.running.keys()]
@@ -94,22 +124,36 @@ export class Worker {
     await Promise.race([Promise.allSettled(this.running.values()), new Promise((r) => (timer = setTimeout(r, graceMs)))])
     clearTimeout(timer)
     const left = [...this.running.keys()]
+    // Events still waiting for their source's limit give up; running handlers see ctx.signal abort.
+    this.stopped.abort(new Error('the worker is stopping'))
     if (left.length) await this.deps.store.release(left, this.clock()).catch((error) => this.deps.log.error({ err: error }, 'could not release events; their leases will expire'))
+    await this.pruning
     return { finished: pending.length - left.length, released: left.length }
   }
 }
 
-/** Claims and runs everything due right now, then returns (`inhook worker --once`, tests). */
-export async function drain(deps: WorkerDeps, options: Omit<WorkerOptions, 'pollMs'>, clock: () => Date = () => new Date()): Promise<{ processed: number; retry: number; failed: number }> {
-  const totals = { processed: 0, retry: 0, failed: 0 }
+export type DrainTotals = Record<RunOutcome, number>
+
+/**
+ * Claims and runs everything due right now, then returns (`inhook worker --once`, tests). Claims again
+ * whenever a place frees, so the next event of an ordered key runs as soon as the previous one is done.
+ */
+export async function drain(deps: WorkerDeps, options: Omit<WorkerOptions, 'pollMs' | 'retention'>, clock: () => Date = () => new Date()): Promise<DrainTotals> {
+  const totals: DrainTotals = { processed: 0, retry: 0, failed: 0, released: 0, unrecorded: 0 }
+  const running = new Set<Promise<void>>()
+  const start = (event: WebhookEvent) => {
+    const run: Promise<void> = runEvent(deps, event, clock).then((outcome) => {
+      totals[outcome]++
+      running.delete(run)
+    })
+    running.add(run)
+  }
   for (;;) {
-    const claimed = await deps.store.claim({ limit: options.batchSize, leaseMs: options.leaseMs, now: clock() })
-    if (claimed.length === 0) return totals
-    const queue = [...claimed]
-    await Promise.all(
-      Array.from({ length: Math.min(options.concurrency, queue.length) }, async () => {
-        for (let event = queue.shift(); event; event = queue.shift()) totals[await runEvent(deps, event, clock)]++
-      }),
-    )
+    const free = options.concurrency - running.size
+    const claimed = free > 0 ? await deps.store.claim({ limit: Math.min(free, options.batchSize), leaseMs: options.leaseMs, now: clock(), excludeSources: deps.limits?.saturated() }) : []
+    claimed.forEach(start)
+    if (running.size === 0) return totals
+    // Claim more while there is room and there was work; otherwise wait for one to finish (it may unblock the next of its key).
+    if (claimed.length === 0 || running.size >= options.concurrency) await Promise.race(running)
   }
 }

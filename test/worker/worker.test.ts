@@ -40,7 +40,7 @@ describe('worker', () => {
     const seen: WebhookEvent[] = []
     const process = createProcess({ handlers: { github: { push: (e) => void seen.push(e) } } })
     const totals = await drain(deps(process), { concurrency: 2, batchSize: 10, leaseMs: 60_000 }, () => T0)
-    expect(totals).toEqual({ processed: 1, retry: 0, failed: 0 })
+    expect(totals).toEqual({ processed: 1, retry: 0, failed: 0, released: 0, unrecorded: 0 })
     expect(seen).toHaveLength(1)
     expect(seen[0]!.body.toString()).toBe('{"ok":true}')
     const [event] = (await store.list({})).items
