@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
-import { accept, anyEqual, decodeDigest, defineProvider, hash, hmac, reject, secretsOption, toDate, triedHint } from './kit.ts'
+import { accept, anyDigestMatches, decodeDigest, defineProvider, hash, hmac, reject, secretsOption, toDate, triedHint } from './kit.ts'
 
 const FORM = 'application/x-www-form-urlencoded'
 
@@ -35,7 +35,7 @@ export const braintree = defineProvider({
       const key = hash('sha1', secret)
       return [hmac('sha1', key, payload), hmac('sha1', key, payload + '\n')]
     })
-    const ok = presented.reduce((found, sig) => anyEqual(sig!, expected) || found, false)
+    const ok = anyDigestMatches(presented as Buffer[], expected)
     return ok ? accept : reject('mismatch', triedHint(secrets.length, 'are secrets the private key of the configured public key?'))
   },
 

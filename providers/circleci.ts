@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
-import { accept, anyEqual, decodeDigest, defineProvider, hmac, jsonDraft, parseKeyValueHeader, pick, reject, secretsOption, str, toDate, triedHint, withHeaders, RAW_BODY_HINT } from './kit.ts'
+import { accept, anyDigestMatches, decodeDigests, defineProvider, hmac, jsonDraft, parseKeyValueHeader, pick, reject, secretsOption, str, toDate, triedHint, withHeaders, RAW_BODY_HINT } from './kit.ts'
 
 // https://circleci.com/docs/webhooks/#validate-webhooks
 export const circleci = defineProvider({
@@ -13,10 +13,9 @@ export const circleci = defineProvider({
     const header = req.headers.get('circleci-signature')
     if (!header) return reject('missing-signature', 'expected a circleci-signature header (set a Secret token on the webhook)')
     // "v1=<hex>", possibly alongside other versions ("v1=…,v2=…"): unknown versions are ignored.
-    const presented = (parseKeyValueHeader(header, /,/).get('v1') ?? []).map((digest) => decodeDigest(digest, 'hex')).filter((d) => d?.length === 32) as Buffer[]
+    const presented = decodeDigests(parseKeyValueHeader(header, /,/).get('v1'), 'hex', 32)
     if (presented.length === 0) return reject('malformed-signature', 'circleci-signature should hold "v1=" followed by a hex HMAC-SHA256 digest')
-    const expected = secrets.map((secret) => hmac('sha256', secret, req.body))
-    const ok = presented.reduce((found, digest) => anyEqual(digest, expected) || found, false)
+    const ok = anyDigestMatches(presented, secrets.map((secret) => hmac('sha256', secret, req.body)))
     return ok ? accept : reject('mismatch', triedHint(secrets.length, RAW_BODY_HINT))
   },
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
-import { accept, anyEqual, decodeDigest, defineProvider, hmac, jsonDraft, pick, reject, secretsOption, str, toDate, triedHint, withHeaders } from './kit.ts'
+import { accept, anyDigestMatches, decodeDigest, defineProvider, hmac, jsonDraft, pick, reject, secretsOption, str, toDate, triedHint, withHeaders } from './kit.ts'
 
 // https://developers.docusign.com/platform/webhooks/connect/validate/
 const DOCS = 'https://developers.docusign.com/platform/webhooks/connect/validate/'
@@ -35,9 +35,7 @@ export const docusign = defineProvider({
       return malformed > 0
         ? reject('malformed-signature', 'X-DocuSign-Signature-<n> should hold a base64 HMAC-SHA256 digest')
         : reject('missing-signature', 'expected X-DocuSign-Signature-1 (tick "Include HMAC Signature" in the Connect configuration)')
-    const candidates = secrets.map((secret) => hmac('sha256', secret, req.body))
-    let ok = false
-    for (const digest of presented) ok = anyEqual(digest, candidates) || ok
+    const ok = anyDigestMatches(presented, secrets.map((secret) => hmac('sha256', secret, req.body)))
     return ok ? accept : reject('mismatch', triedHint(secrets.length, 'is each secret a Connect HMAC key of this account (Connect > Connect Keys), and is the raw body signed unchanged?'))
   },
 

@@ -149,6 +149,13 @@ export function anyEqual(presented: string | Uint8Array, candidates: (string | U
   return ok
 }
 
+/** True when any presented digest equals any candidate; every pair is compared in constant time, none skipped. */
+export function anyDigestMatches(presented: Uint8Array[], candidates: Uint8Array[]): boolean {
+  let ok = false
+  for (const digest of presented) ok = anyEqual(digest, candidates) || ok
+  return ok
+}
+
 /** Hint for a mismatch: how many secrets were tried (never their values). */
 export const triedHint = (count: number, extra?: string) =>
   `no configured secret matches (tried ${count} secret${count === 1 ? '' : 's'}, by index 0..${count - 1})` + (extra ? `; ${extra}` : '')
@@ -310,6 +317,10 @@ export function decodeDigest(text: string, encoding: 'hex' | 'base64'): Buffer |
   if (encoding === 'hex') return /^(?:[0-9a-fA-F]{2})+$/.test(text) ? Buffer.from(text, 'hex') : undefined
   return /^[A-Za-z0-9+/_-]+={0,2}$/.test(text) ? Buffer.from(text, 'base64') : undefined
 }
+
+/** The well-formed digests among `values` (e.g. every `v1=` of a header), decoded; malformed ones are dropped. */
+export const decodeDigests = (values: string[] | undefined, encoding: 'hex' | 'base64', bytes: number): Buffer[] =>
+  (values ?? []).map((value) => decodeDigest(value, encoding)).filter((digest): digest is Buffer => digest?.length === bytes)
 
 /**
  * Parses a `t=123,v1=abc,v1=def` style header into a multimap. Pairs are split on `,` (or `;`),

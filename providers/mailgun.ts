@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
-import { accept, anyEqual, checkTimestamp, decodeDigest, defineProvider, hmac, jsonDraft, parseIntStrict, pick, reject, secretsOption, str, toDate, toleranceOption, triedHint, type RawRequest } from './kit.ts'
+import { accept, anyDigestMatches, checkTimestamp, decodeDigest, defineProvider, hmac, jsonDraft, parseIntStrict, pick, reject, secretsOption, str, toDate, toleranceOption, triedHint, type RawRequest } from './kit.ts'
 
 /**
  * Mailgun names no window and warns that "there can be delays in webhook processing … so you don't want
@@ -38,8 +38,7 @@ export const mailgun = defineProvider({
     if (presented.some((digest) => digest?.length !== 32)) return reject('malformed-signature', 'signature should be a hex HMAC-SHA256 digest')
     const seconds = parseIntStrict(timestamp)
     if (Number.isNaN(seconds)) return reject('malformed-timestamp', 'signature.timestamp should be seconds since the epoch')
-    const expected = secrets.map((secret) => hmac('sha256', secret, timestamp, token))
-    const ok = presented.reduce((found, digest) => anyEqual(digest!, expected) || found, false)
+    const ok = anyDigestMatches(presented as Buffer[], secrets.map((secret) => hmac('sha256', secret, timestamp, token)))
     if (!ok) return reject('mismatch', triedHint(secrets.length, 'is the secret the HTTP webhook signing key (not the API key)?'))
     return checkTimestamp(seconds, now, toleranceSeconds) ?? accept
   },

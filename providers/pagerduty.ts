@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
-import { accept, anyEqual, decodeDigest, defineProvider, hmac, jsonDraft, parseKeyValueHeader, pick, reject, secretsOption, str, toDate, triedHint, withHeaders } from './kit.ts'
+import { accept, anyDigestMatches, decodeDigests, defineProvider, hmac, jsonDraft, parseKeyValueHeader, pick, reject, secretsOption, str, toDate, triedHint, withHeaders } from './kit.ts'
 
 // https://developer.pagerduty.com/docs/ZG9jOjExMDI5NTkz-verifying-signatures
 const DOCS = 'https://developer.pagerduty.com/docs/ZG9jOjExMDI5NTkz-verifying-signatures'
@@ -21,13 +21,9 @@ export const pagerduty = defineProvider({
   verify(req, { secrets }) {
     const header = req.headers.get(HEADER)
     if (header === null || header.trim() === '') return reject('missing-signature', 'expected X-PagerDuty-Signature (v3 webhook subscriptions only)')
-    const presented = (parseKeyValueHeader(header, /,/).get('v1') ?? [])
-      .map((hex) => decodeDigest(hex, 'hex'))
-      .filter((digest): digest is Buffer => digest?.length === 32)
+    const presented = decodeDigests(parseKeyValueHeader(header, /,/).get('v1'), 'hex', 32)
     if (presented.length === 0) return reject('malformed-signature', 'X-PagerDuty-Signature should hold "v1=" followed by a hex HMAC-SHA256 digest')
-    const candidates = secrets.map((secret) => hmac('sha256', secret, req.body))
-    let ok = false
-    for (const digest of presented) ok = anyEqual(digest, candidates) || ok
+    const ok = anyDigestMatches(presented, secrets.map((secret) => hmac('sha256', secret, req.body)))
     return ok ? accept : reject('mismatch', triedHint(secrets.length, 'is each secret the one returned when the webhook subscription was created, and is the raw body signed unchanged?'))
   },
 

@@ -3,7 +3,7 @@ import nacl from 'tweetnacl'
 import { z, type ZodType } from 'zod'
 import {
   accept,
-  anyEqual,
+  anyDigestMatches,
   checkTimestamp,
   decodeDigest,
   hmac,
@@ -152,10 +152,7 @@ export function verifyStandardWebhook(req: RawRequest, opts: StandardWebhooksOpt
   const secrets = opts.secrets ?? []
   const publicKeys = [opts.publicKey ?? []].flat().map(publicKeyBytes).filter((k) => k?.length === ED25519_PUBLIC_KEY_BYTES) as Buffer[]
   let ok = false
-  if (secrets.length > 0 && v1.length > 0) {
-    const candidates = secrets.map((secret) => hmac('sha256', hmacKey(secret, flavour.secretFormat), content))
-    for (const presented of v1) ok = anyEqual(presented, candidates) || ok
-  }
+  if (secrets.length > 0 && v1.length > 0) ok = anyDigestMatches(v1, secrets.map((secret) => hmac('sha256', hmacKey(secret, flavour.secretFormat), content)))
   for (const presented of v1a) for (const key of publicKeys) ok = nacl.sign.detached.verify(content, presented, key) || ok
   if (ok) return accept
 
