@@ -1,6 +1,7 @@
 // The admin HTTP API, mounted at /api: events, replay, stats, rejections. Every route is declared with
 // its zod schemas, which both validate the request and generate /api/openapi.json.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import type { AppDeps } from '../app.ts'
 import type { Attempt, EventFilter, WebhookEvent, WebhookEventSummary } from '../store/store.ts'
@@ -12,6 +13,12 @@ import {
   ReplayedSchema, ReplayFilterSchema, StatsSchema,
 } from './schemas.ts'
 import { parseWhen } from './time.ts'
+
+/** Admin requests are small (a replay filter, a login form). */
+export const MAX_REQUEST_BYTES = 64 * 1024
+
+/** The database could not be read or written (locked, closed, disk): worth a retry, not a bug. */
+export const isStorageFailure = (error: unknown) => error instanceof Error && (error.name === 'StorageError' || error.name === 'SqliteError')
 
 export type AdminDeps = Pick<AppDeps, 'config' | 'store' | 'log' | 'metrics' | 'adminToken' | 'now' | 'onStored'>
 
@@ -81,10 +88,14 @@ export function summaryJson(e: WebhookEventSummary) {
   }
 }
 
+/** Forwarding: how long the destination took, when the store records it. */
+export const responseMs = (a: Attempt): number | null => (a as Attempt & { responseMs?: number | null }).responseMs ?? null
+
 export function attemptJson(a: Attempt) {
   return {
     attempt: a.attempt, outcome: a.outcome, startedAt: a.startedAt.toISOString(), finishedAt: a.finishedAt.toISOString(),
     durationMs: a.finishedAt.getTime() - a.startedAt.getTime(), error: a.error, note: a.note, responseStatus: a.responseStatus, responseBody: a.responseBody,
+    responseMs: responseMs(a),
   }
 }
 
@@ -134,11 +145,14 @@ export function createAdminApi(deps: AdminDeps): OpenAPIHono {
     servers: [{ url: '/api' }],
   })
 
+  const auth = bearerAuth(deps.adminToken)
+  const limitBody = bodyLimit({ maxSize: MAX_REQUEST_BYTES, onError: (c) => c.json({ error: `request body over ${MAX_REQUEST_BYTES} bytes` }, 413) })
   api.use('*', async (c, next) => {
     c.header('cache-control', 'no-store')
     if (c.req.path.endsWith('/openapi.json') && c.req.method === 'GET') return next()
-    return bearerAuth(deps.adminToken)(c, next)
+    return auth(c, next)
   })
+  api.use('*', limitBody)
 
   api.openapi(listEvents, async (c) => {
     const { limit, cursor, ...filter } = c.req.valid('query')
@@ -193,8 +207,8 @@ export function createAdminApi(deps: AdminDeps): OpenAPIHono {
   api.notFound((c) => c.json({ error: 'not found' }, 404))
   api.onError((error, c) => {
     if (error instanceof HTTPException) return c.json({ error: error.message || 'bad request' }, error.status)
-    if (error instanceof SyntaxError) return c.json({ error: 'malformed JSON body' }, 400)
     deps.log.error({ err: error, path: c.req.path }, 'admin API error')
+    if (isStorageFailure(error)) return c.json({ error: 'the database is unavailable; try again' }, 503, { 'retry-after': '5' })
     return c.json({ error: 'internal error' }, 500)
   })
   return api

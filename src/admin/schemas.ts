@@ -76,6 +76,7 @@ export const AttemptSchema = z
     note: z.string().nullable(),
     responseStatus: z.number().int().nullable().openapi({ description: "Forwarding: the destination's status code" }),
     responseBody: z.string().nullable().openapi({ description: "Forwarding: the start of the destination's answer" }),
+    responseMs: z.number().int().nullable().openapi({ description: 'Forwarding: how long the destination took to answer' }),
   })
   .openapi('Attempt')
 

@@ -270,6 +270,25 @@ describe('admin API', () => {
       expect((await gw.store.list({ type: 'boom', status: 'failed' })).items).toHaveLength(2)
     })
 
+    it('answers 503 when the database cannot take the write', async () => {
+      const idle = await startTestGateway({ admin: { token: TOKEN }, sources: { github: { provider: 'github', secret: SECRET } } })
+      try {
+        await idle.send('github', await delivery(SECRET, 'push', '{}', 'stored-before'))
+        const id = (await idle.store.list({})).items[0]!.id
+        idle.store.writer.close()
+        const res = await fetch(`${idle.url}/api/events/${id}/replay`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } })
+        expect(res.status).toBe(503)
+        expect(res.headers.get('retry-after')).toBe('5')
+      } finally {
+        await idle.close()
+      }
+    })
+
+    it('answers 413 for an oversized request body', async () => {
+      const res = await api('/events/replay', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ q: 'x'.repeat(100_000) }) })
+      expect(res.status).toBe(413)
+    })
+
     it.each([
       ['no filter', '{}', /at least one filter/],
       ['an invalid status', '{"status":"done"}', /^status: /],

@@ -27,7 +27,7 @@ describe('console', () => {
   /** Marks the given events failed through the store, as a worker would. */
   async function failEvents(count: number) {
     const claimed = await gw.store.claim({ limit: count, leaseMs: 60_000, now: new Date() })
-    for (const e of claimed) await gw.store.fail(e.id, { attempt: e.attempts, startedAt: new Date(), finishedAt: new Date(), error: `handler threw ${XSS}` })
+    for (const e of claimed) await gw.store.fail(e.id, { attempt: e.attempts, startedAt: new Date(), finishedAt: new Date(), error: `handler threw ${XSS}`, responseStatus: 502, responseBody: `<h1>bad gateway</h1>${XSS}` })
   }
 
   beforeAll(async () => {
@@ -67,6 +67,11 @@ describe('console', () => {
       expect(setCookie).not.toContain(TOKEN)
     })
 
+    it('refuses an oversized login form before reading it all', async () => {
+      const res = await fetch(`${gw.url}/ui/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${'x'.repeat(200_000)}` })
+      expect(res.status).toBe(413)
+    })
+
     it('does not redirect to another site after login', async () => {
       for (const next of ['//evil.example/ui', 'https://evil.example/', '/uix', '/api/events']) {
         const res = await fetch(`${gw.url}/ui/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: TOKEN, next }) })
@@ -103,6 +108,15 @@ describe('console', () => {
       expect(html).not.toMatch(/<script(?![^>]*nonce=)/)
       const nonce = /<script nonce="([^"]+)"/.exec(html)![1]
       expect(res.headers.get('content-security-policy')).toContain(`script-src 'nonce-${nonce}'`)
+    })
+
+    it('shows the attempts timeline with the error and the forward response, escaped', async () => {
+      const { html } = await page(`/ui/events/${await idOf('id-')}`)
+      const timeline = html.slice(html.indexOf('<ol class="timeline"'), html.indexOf('</ol>'))
+      expect(timeline).toContain('attempt 1')
+      expect(timeline).toContain('HTTP 502')
+      expect(timeline).toContain('handler threw &lt;script&gt;alert(1)&lt;/script&gt;')
+      expect(timeline).toContain('&lt;h1&gt;bad gateway&lt;/h1&gt;')
     })
 
     it('escapes every listing and the rejection log', async () => {

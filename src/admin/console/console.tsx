@@ -3,10 +3,11 @@
 // cookie, every form that changes something carrying the session's CSRF token.
 import { randomBytes } from 'node:crypto'
 import { Hono, type Context } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import type { JSX } from 'hono/jsx/jsx-runtime'
 import { EVENT_STATUSES, type EventStatus } from '../../store/schema.ts'
-import { rawBodyHeaders, toFilter, type AdminDeps } from '../api.ts'
+import { isStorageFailure, MAX_REQUEST_BYTES, rawBodyHeaders, toFilter, type AdminDeps } from '../api.ts'
 import { createSession, csrfMatches, csrfToken, SESSION_MAX_AGE_SECONDS, tokenMatches, verifySession } from '../auth.ts'
 import { ListQuerySchema, RejectionsQuerySchema } from '../schemas.ts'
 import type { MinutePoint } from './chart.tsx'
@@ -34,7 +35,7 @@ function securityHeaders(nonce: string): Record<string, string> {
   }
 }
 
-const render = (c: Context<Env>, page: JSX.Element, status: 200 | 400 | 401 | 403 | 404 = 200) => c.html(page as Promise<string> | string, status)
+const render = (c: Context<Env>, page: JSX.Element, status: 200 | 400 | 401 | 403 | 404 | 500 | 503 = 200) => c.html(page as Promise<string> | string, status)
 
 /** Query values without the empty strings an HTML form sends for blank fields. */
 const setValues = (query: Record<string, string>) => Object.fromEntries(Object.entries(query).filter(([, v]) => v !== ''))
@@ -52,6 +53,7 @@ export function createConsole(deps: AdminDeps): Hono<Env> {
   const secure = (c: Context) => new URL(c.req.url).protocol === 'https:' || (config.server.publicUrl?.startsWith('https:') ?? false)
   const sourceNames = () => [...config.sources.keys()].sort()
 
+  ui.use('*', bodyLimit({ maxSize: MAX_REQUEST_BYTES, onError: (c) => c.text('request too large', 413) }))
   ui.use('*', async (c, next) => {
     const nonce = randomBytes(16).toString('base64')
     c.set('nonce', nonce)
@@ -172,6 +174,13 @@ export function createConsole(deps: AdminDeps): Hono<Env> {
     return render(c, <RejectionsPage page={c.var.page} items={items} sources={sources} source={parsed.data.source} />)
   })
 
+  ui.onError((error, c) => {
+    deps.log.error({ err: error, path: c.req.path }, 'console error')
+    const page = c.get('page') ?? { nonce: c.get('nonce') ?? '', now: now() }
+    const unavailable = isStorageFailure(error)
+    const res = render(c, <ErrorPage page={page} what={unavailable ? 'The database is unavailable right now; reload in a moment.' : 'Something went wrong; the log has the details.'} />, unavailable ? 503 : 500)
+    return res
+  })
   return ui
 }
 
@@ -182,5 +191,12 @@ const NotFound = ({ page, what }: { page: PageContext; what: string }) => (
     <p>
       <a href="/ui/events">Back to events</a>
     </p>
+  </Layout>
+)
+
+const ErrorPage = ({ page, what }: { page: PageContext; what: string }) => (
+  <Layout title="Error" page={page}>
+    <h1>Error</h1>
+    <p>{what}</p>
   </Layout>
 )

@@ -1,5 +1,6 @@
 import type { FC } from 'hono/jsx'
 import type { Attempt, WebhookEvent } from '../../store/store.ts'
+import { responseMs } from '../api.ts'
 import { bodyText, contentType, prettyBody } from '../body.ts'
 import { formatDuration } from '../time.ts'
 import { Ago, Csrf, Flash, formatBytes, Layout, StatusBadge, type PageContext } from './layout.tsx'
@@ -13,6 +14,7 @@ export interface EventProps {
 
 /** While an event is waiting or running, the page reloads itself to show the outcome. */
 const REFRESH_MS = 1000
+const SOON_MS = 10_000
 
 const Body: FC<{ event: WebhookEvent }> = ({ event }) => {
   const pretty = prettyBody(event.body, contentType(event))
@@ -71,7 +73,7 @@ const Timeline: FC<{ attempts: Attempt[]; page: PageContext }> = ({ attempts, pa
           <div>
             <StatusBadge status={a.outcome} /> {a.outcome === 'replayed' ? 'replayed by an operator' : `attempt ${a.attempt}`} · <Ago date={a.startedAt} now={page.now} />
             {a.outcome === 'replayed' ? null : <span class="muted"> · {formatDuration(a.finishedAt.getTime() - a.startedAt.getTime())}</span>}
-            {a.responseStatus !== null ? <span> · HTTP {String(a.responseStatus)}</span> : null}
+            {a.responseStatus !== null ? <span> · HTTP {String(a.responseStatus)}{responseMs(a) !== null ? ` in ${formatDuration(responseMs(a)!)}` : ''}</span> : null}
           </div>
           {a.error ? <div class="err mono">{a.error}</div> : null}
           {a.note ? <div class="muted">{a.note}</div> : null}
@@ -89,6 +91,8 @@ const Timeline: FC<{ attempts: Attempt[]; page: PageContext }> = ({ attempts, pa
 export const EventPage: FC<EventProps> = ({ page, event, attempts, flash }) => {
   const replayable = event.status === 'processed' || event.status === 'failed'
   const waiting = event.status === 'new' || event.status === 'processing'
+  // Reload while the outcome is about to change; an event waiting on a long backoff shows when it runs next instead.
+  const soon = event.status === 'processing' || (event.status === 'new' && event.nextAttemptAt.getTime() - page.now.getTime() < SOON_MS)
   const meta: [string, unknown][] = [
     ['Source', `${event.source} (${event.provider})`],
     ['Type', event.type],
@@ -104,7 +108,7 @@ export const EventPage: FC<EventProps> = ({ page, event, attempts, flash }) => {
     ['Size', formatBytes(event.body.length)],
   ]
   return (
-    <Layout title={`Event ${event.id}`} page={page} active="/ui/events" refreshMs={waiting ? REFRESH_MS : undefined}>
+    <Layout title={`Event ${event.id}`} page={page} active="/ui/events" refreshMs={soon ? REFRESH_MS : undefined}>
       <h1>
         Event <span class="mono">{event.id}</span> <span id="status"><StatusBadge status={event.status} /></span>
         <form method="post" action={`/ui/events/${event.id}/replay`}>
