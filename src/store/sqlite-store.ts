@@ -408,8 +408,8 @@ export class SqliteStore implements Store {
     const due = this.db.$client
       .prepare<unknown[], { n: number; oldest: number | null }>(
         `SELECT count(*) AS n, min(due) AS oldest FROM (
-           SELECT next_attempt_at AS due FROM events WHERE status = 'new' AND next_attempt_at <= ?
-           UNION ALL SELECT lease_until FROM events WHERE status = 'processing' AND lease_until < ?)`,
+           SELECT next_attempt_at AS due FROM events INDEXED BY events_due WHERE status = 'new' AND blocked = 0 AND next_attempt_at <= ?
+           UNION ALL SELECT lease_until FROM events INDEXED BY events_lease WHERE status = 'processing' AND lease_until < ?)`,
       )
       .get(t, t)!
     return { bySourceStatus, queueDepth: due.n, oldestDueMs: due.oldest === null ? 0 : Math.max(0, t - due.oldest) }

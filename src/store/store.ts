@@ -164,7 +164,7 @@ export interface ForwardingState {
 
 export interface Stats {
   bySourceStatus: { source: string; status: EventStatus; count: number }[]
-  /** Events due now (new and due, or processing with an expired lease). */
+  /** Events claimable now: new and due (ordered ones only at the head of their key's line), or processing with an expired lease. */
   queueDepth: number
   /** Age in ms of the oldest due event, 0 when none. */
   oldestDueMs: number
