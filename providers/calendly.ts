@@ -1,23 +1,17 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import {
-  accept,
-  anyEqual,
-  checkTimestamp,
-  decodeDigest,
   defineProvider,
-  hmac,
   jsonDraft,
-  parseIntStrict,
-  parseKeyValueHeader,
   pick,
-  reject,
   secretsOption,
+  signTimestampedHeader,
   str,
   toDate,
   toleranceOption,
-  triedHint,
+  verifyTimestampedHeader,
   withHeaders,
+  type TimestampedHeaderScheme,
 } from './kit.ts'
 
 // https://developer.calendly.com/api-docs/overview/webhooks/webhook-signatures
@@ -26,9 +20,17 @@ const DOCS = 'https://developer.calendly.com/api-docs/overview/webhooks/webhook-
 /** Calendly's example rejects signatures older than three minutes. */
 const TOLERANCE_SECONDS = 3 * 60
 
-const HEADER = 'calendly-webhook-signature'
-
-const sign = (secret: string, timestamp: string, body: Uint8Array | string) => hmac('sha256', secret, timestamp, '.', body)
+// Calendly-Webhook-Signature: t=1492774577,v1=<hex HMAC-SHA256(signing key, `${t}.${raw body}`)>
+const SCHEME: TimestampedHeaderScheme = {
+  header: 'calendly-webhook-signature',
+  hints: {
+    'missing-signature': 'expected Calendly-Webhook-Signature (was the subscription created with a signing key?)',
+    'missing-timestamp': 'Calendly-Webhook-Signature should hold t=<seconds>',
+    'malformed-timestamp': 't should be seconds since the epoch',
+    'malformed-signature': 'Calendly-Webhook-Signature should hold v1=<hex HMAC-SHA256>',
+    mismatch: 'is the secret the webhook signing key, and is the raw body signed unchanged?',
+  },
+}
 
 export const calendly = defineProvider({
   name: 'calendly',
@@ -41,23 +43,7 @@ export const calendly = defineProvider({
     toleranceSeconds: toleranceOption(TOLERANCE_SECONDS),
   }),
 
-  // Calendly-Webhook-Signature: t=1492774577,v1=<hex HMAC-SHA256(signing key, `${t}.${raw body}`)>
-  verify(req, { secrets, toleranceSeconds }, now) {
-    const header = req.headers.get(HEADER)
-    if (!header) return reject('missing-signature', 'expected Calendly-Webhook-Signature (was the subscription created with a signing key?)')
-    const fields = parseKeyValueHeader(header, /,/)
-    const t = fields.get('t')?.[0]
-    if (!t) return reject('missing-timestamp', 'Calendly-Webhook-Signature should hold t=<seconds>')
-    const seconds = parseIntStrict(t)
-    if (Number.isNaN(seconds)) return reject('malformed-timestamp', 't should be seconds since the epoch')
-    const signatures = (fields.get('v1') ?? []).map((v) => decodeDigest(v, 'hex')).filter((d): d is Buffer => d?.length === 32)
-    if (signatures.length === 0) return reject('malformed-signature', 'Calendly-Webhook-Signature should hold v1=<hex HMAC-SHA256>')
-    const stale = checkTimestamp(seconds, now, toleranceSeconds)
-    if (stale) return stale
-    const candidates = secrets.map((secret) => sign(secret, t, req.body))
-    const ok = signatures.some((presented) => anyEqual(presented, candidates))
-    return ok ? accept : reject('mismatch', triedHint(secrets.length, 'is the secret the webhook signing key, and is the raw body signed unchanged?'))
-  },
+  verify: (req, { secrets, toleranceSeconds }, now) => verifyTimestampedHeader(req, secrets, SCHEME, now, toleranceSeconds),
 
   // No delivery id is sent: the event name, the resource's URI and the event's created_at identify it.
   describe(req) {
@@ -104,8 +90,6 @@ export const calendly = defineProvider({
     )
   },
 
-  sign(draft, { secrets }, now) {
-    const t = String(Math.floor(now.getTime() / 1000))
-    return withHeaders(draft, { [HEADER]: `t=${t},v1=${sign(secrets[0]!, t, draft.body).toString('hex')}` })
-  },
+  sign: (draft, { secrets }, now) =>
+    withHeaders(draft, { [SCHEME.header]: signTimestampedHeader(SCHEME, secrets[0]!, String(Math.floor(now.getTime() / 1000)), draft.body) }),
 })

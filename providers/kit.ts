@@ -326,7 +326,7 @@ export const decodeDigests = (values: string[] | undefined, encoding: 'hex' | 'b
  * Parses a `t=123,v1=abc,v1=def` style header into a multimap. Pairs are split on `,` (or `;`),
  * keys and values on the first `=`. Returns an empty map for garbage.
  */
-export function parseKeyValueHeader(value: string, separator: RegExp = /[,;]/): Map<string, string[]> {
+export function parseKeyValueHeader(value: string, separator: string | RegExp = /[,;]/): Map<string, string[]> {
   const map = new Map<string, string[]>()
   for (const part of value.split(separator)) {
     const i = part.indexOf('=')
@@ -338,3 +338,56 @@ export function parseKeyValueHeader(value: string, separator: RegExp = /[,;]/): 
   }
   return map
 }
+
+/** A header of `key=value` pairs holding a timestamp and hex HMAC-SHA256 signatures: Stripe's `t=…,v1=…` and its kin. */
+export interface TimestampedHeaderScheme {
+  /** Lowercase header name, e.g. 'stripe-signature'. */
+  header: string
+  /** Between pairs, as the sender writes it: ',' (default), ', ' or ';'. Parsing splits on the mark and trims. */
+  separator?: ',' | ', ' | ';'
+  /** Key of the timestamp (default: 't'). */
+  timestampKey?: string
+  /** Key of the signatures; several may be sent during a rotation and each is tried (default: 'v1'). */
+  signatureKey?: string
+  /** Read the last timestamp when several are sent, an empty one being malformed, as stripe-node does (default: the first; an empty one is missing). */
+  lastTimestamp?: boolean
+  /** Seconds since the epoch of the timestamp as sent; NaN when malformed (default: `parseIntStrict`). */
+  toSeconds?: (timestamp: string) => number
+  /** What is signed, from the timestamp as sent and in seconds (default: `<timestamp>.<body>`). */
+  signedPayload?: (timestamp: string, seconds: number, body: Uint8Array | string) => (string | Uint8Array)[]
+  /** Check the window only once a signature matched, so an unsigned timestamp is never judged (default: false, the window first). */
+  signatureFirst?: boolean
+  /** What to check, per rejection. */
+  hints: Record<'missing-signature' | 'missing-timestamp' | 'malformed-timestamp' | 'malformed-signature' | 'mismatch', string>
+}
+
+const timestampedPayload = (scheme: TimestampedHeaderScheme, timestamp: string, body: Uint8Array | string) =>
+  scheme.signedPayload ? scheme.signedPayload(timestamp, (scheme.toSeconds ?? parseIntStrict)(timestamp), body) : [timestamp, '.', body]
+
+/**
+ * Verifies a `t=…,v1=…` header: parses it, checks the timestamp's window with `checkTimestamp` and compares every
+ * presented signature with every secret's, in constant time.
+ */
+export function verifyTimestampedHeader(req: RawRequest, secrets: string[], scheme: TimestampedHeaderScheme, now: Date, toleranceSeconds: number): Verdict {
+  const { hints } = scheme
+  const header = req.headers.get(scheme.header)
+  if (!header) return reject('missing-signature', hints['missing-signature'])
+  const fields = parseKeyValueHeader(header, (scheme.separator ?? ',').trim())
+  const timestamps = fields.get(scheme.timestampKey ?? 't')
+  const timestamp = scheme.lastTimestamp ? timestamps?.at(-1) : timestamps?.[0] || undefined
+  if (timestamp === undefined) return reject('missing-timestamp', hints['missing-timestamp'])
+  const signatures = decodeDigests(fields.get(scheme.signatureKey ?? 'v1'), 'hex', 32)
+  if (scheme.signatureFirst && signatures.length === 0) return reject('malformed-signature', hints['malformed-signature'])
+  const seconds = (scheme.toSeconds ?? parseIntStrict)(timestamp)
+  if (Number.isNaN(seconds)) return reject('malformed-timestamp', hints['malformed-timestamp'])
+  if (signatures.length === 0) return reject('malformed-signature', hints['malformed-signature'])
+  const stale = scheme.signatureFirst ? undefined : checkTimestamp(seconds, now, toleranceSeconds)
+  if (stale) return stale
+  const payload = timestampedPayload(scheme, timestamp, req.body)
+  if (!anyDigestMatches(signatures, secrets.map((secret) => hmac('sha256', secret, ...payload)))) return reject('mismatch', triedHint(secrets.length, hints.mismatch))
+  return (scheme.signatureFirst ? checkTimestamp(seconds, now, toleranceSeconds) : undefined) ?? accept
+}
+
+/** The header value `scheme` would carry for `body` sent at `timestamp` (as the sender writes it), signed with `secret`. */
+export const signTimestampedHeader = (scheme: TimestampedHeaderScheme, secret: string, timestamp: string, body: Uint8Array | string) =>
+  `${scheme.timestampKey ?? 't'}=${timestamp}${scheme.separator ?? ','}${scheme.signatureKey ?? 'v1'}=${hmac('sha256', secret, ...timestampedPayload(scheme, timestamp, body)).toString('hex')}`

@@ -1,24 +1,18 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import {
-  accept,
-  anyEqual,
-  checkTimestamp,
-  decodeDigest,
   defineProvider,
-  hmac,
   jsonDraft,
-  parseIntStrict,
-  parseKeyValueHeader,
   pick,
-  reject,
   secretsOption,
+  signTimestampedHeader,
   str,
   toDate,
   toleranceOption,
-  triedHint,
+  verifyTimestampedHeader,
   withHeaders,
   RAW_BODY_HINT,
+  type TimestampedHeaderScheme,
 } from './kit.ts'
 
 // https://www.mux.com/docs/core/verify-webhook-signatures
@@ -27,7 +21,17 @@ const DOCS = 'https://www.mux.com/docs/core/verify-webhook-signatures'
 /** @mux/mux-node rejects timestamps older than 300 s (Webhooks.verifySignature). */
 const TOLERANCE_SECONDS = 5 * 60
 
-const HEADER = 'mux-signature'
+// Mux-Signature: t=<seconds>,v1=<hex HMAC-SHA256(secret, `${t}.${body}`)>; only the v1 scheme exists.
+const SCHEME: TimestampedHeaderScheme = {
+  header: 'mux-signature',
+  hints: {
+    'missing-signature': 'expected Mux-Signature',
+    'missing-timestamp': 'Mux-Signature should hold t=<seconds>',
+    'malformed-timestamp': 'Mux-Signature t= should be seconds since the epoch',
+    'malformed-signature': 'Mux-Signature should hold v1=<64 hex digits>',
+    mismatch: RAW_BODY_HINT,
+  },
+}
 
 export const mux = defineProvider({
   name: 'mux',
@@ -39,24 +43,7 @@ export const mux = defineProvider({
     toleranceSeconds: toleranceOption(TOLERANCE_SECONDS),
   }),
 
-  // Mux-Signature: t=<seconds>,v1=<hex HMAC-SHA256(secret, `${t}.${body}`)>; only the v1 scheme exists.
-  verify(req, { secrets, toleranceSeconds }, now) {
-    const header = req.headers.get(HEADER)
-    if (!header) return reject('missing-signature', 'expected Mux-Signature')
-    const fields = parseKeyValueHeader(header, /,/)
-    const timestamp = fields.get('t')?.[0]
-    if (!timestamp) return reject('missing-timestamp', 'Mux-Signature should hold t=<seconds>')
-    const seconds = parseIntStrict(timestamp)
-    if (Number.isNaN(seconds)) return reject('malformed-timestamp', 'Mux-Signature t= should be seconds since the epoch')
-    const presented = (fields.get('v1') ?? []).map((v) => decodeDigest(v, 'hex')).filter((d) => d?.length === 32) as Buffer[]
-    if (presented.length === 0) return reject('malformed-signature', 'Mux-Signature should hold v1=<64 hex digits>')
-    const stale = checkTimestamp(seconds, now, toleranceSeconds)
-    if (stale) return stale
-    const candidates = secrets.map((secret) => hmac('sha256', secret, timestamp, '.', req.body))
-    let ok = false
-    for (const signature of presented) ok = anyEqual(signature, candidates) || ok
-    return ok ? accept : reject('mismatch', triedHint(secrets.length, RAW_BODY_HINT))
-  },
+  verify: (req, { secrets, toleranceSeconds }, now) => verifyTimestampedHeader(req, secrets, SCHEME, now, toleranceSeconds),
 
   // `id` is the event id, the same on every retry (retries append to `attempts`, so the bodies differ).
   describe(req) {
@@ -99,8 +86,6 @@ export const mux = defineProvider({
     )
   },
 
-  sign(draft, { secrets }, now) {
-    const t = String(Math.floor(now.getTime() / 1000))
-    return withHeaders(draft, { [HEADER]: `t=${t},v1=${hmac('sha256', secrets[0]!, t, '.', draft.body).toString('hex')}` })
-  },
+  sign: (draft, { secrets }, now) =>
+    withHeaders(draft, { [SCHEME.header]: signTimestampedHeader(SCHEME, secrets[0]!, String(Math.floor(now.getTime() / 1000)), draft.body) }),
 })

@@ -1,9 +1,27 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
-import { accept, anyEqual, checkTimestamp, decodeDigest, defineProvider, hmac, jsonDraft, parseIntStrict, parseKeyValueHeader, pick, reject, secretsOption, str, toDate, toleranceOption, triedHint, withHeaders, RAW_BODY_HINT } from './kit.ts'
+import { defineProvider, jsonDraft, pick, secretsOption, signTimestampedHeader, str, toDate, toleranceOption, verifyTimestampedHeader, withHeaders, RAW_BODY_HINT, type TimestampedHeaderScheme } from './kit.ts'
 
 /** The window Paddle's SDKs enforce by default (WebhooksValidator.MAX_VALID_TIME_DIFFERENCE). */
 const TOLERANCE_SECONDS = 5
+
+// "ts=<seconds>;h1=<hex HMAC-SHA256(secret, `${ts}:${body}`)>", with several h1 while Paddle rotates the secret. The
+// window is checked only once a signature matched.
+const SCHEME: TimestampedHeaderScheme = {
+  header: 'paddle-signature',
+  separator: ';',
+  timestampKey: 'ts',
+  signatureKey: 'h1',
+  signedPayload: (ts, _seconds, body) => [`${ts}:`, body],
+  signatureFirst: true,
+  hints: {
+    'missing-signature': 'expected a Paddle-Signature header',
+    'missing-timestamp': 'Paddle-Signature should hold ts=…',
+    'malformed-timestamp': 'ts should be seconds since the epoch',
+    'malformed-signature': 'Paddle-Signature should hold h1= followed by a hex HMAC-SHA256 digest',
+    mismatch: `is it the secret key of this notification destination? ${RAW_BODY_HINT}`,
+  },
+}
 
 const paddleId = (prefix: string) => `${prefix}_01${randomBytes(12).toString('hex').slice(0, 24)}`
 
@@ -19,22 +37,7 @@ export const paddle = defineProvider({
     toleranceSeconds: toleranceOption(TOLERANCE_SECONDS),
   }),
 
-  verify(req, { secrets, toleranceSeconds }, now) {
-    const header = req.headers.get('paddle-signature')
-    if (!header) return reject('missing-signature', 'expected a Paddle-Signature header')
-    // "ts=<seconds>;h1=<hex>", with several h1 while Paddle rotates the secret.
-    const parts = parseKeyValueHeader(header, /;/)
-    const ts = parts.get('ts')?.[0]
-    if (!ts) return reject('missing-timestamp', 'Paddle-Signature should hold ts=…')
-    const presented = (parts.get('h1') ?? []).map((digest) => decodeDigest(digest, 'hex')).filter((d) => d?.length === 32) as Buffer[]
-    if (presented.length === 0) return reject('malformed-signature', 'Paddle-Signature should hold h1= followed by a hex HMAC-SHA256 digest')
-    const seconds = parseIntStrict(ts)
-    if (Number.isNaN(seconds)) return reject('malformed-timestamp', 'ts should be seconds since the epoch')
-    const expected = secrets.map((secret) => hmac('sha256', secret, `${ts}:`, req.body))
-    const ok = presented.reduce((found, digest) => anyEqual(digest, expected) || found, false)
-    if (!ok) return reject('mismatch', triedHint(secrets.length, `is it the secret key of this notification destination? ${RAW_BODY_HINT}`))
-    return checkTimestamp(seconds, now, toleranceSeconds) ?? accept
-  },
+  verify: (req, { secrets, toleranceSeconds }, now) => verifyTimestampedHeader(req, secrets, SCHEME, now, toleranceSeconds),
 
   describe(req) {
     const body = req.json()
@@ -98,8 +101,6 @@ export const paddle = defineProvider({
     )
   },
 
-  sign(draft, { secrets }, now) {
-    const ts = String(Math.floor(now.getTime() / 1000))
-    return withHeaders(draft, { 'paddle-signature': `ts=${ts};h1=${hmac('sha256', secrets[0]!, `${ts}:`, draft.body).toString('hex')}` })
-  },
+  sign: (draft, { secrets }, now) =>
+    withHeaders(draft, { [SCHEME.header]: signTimestampedHeader(SCHEME, secrets[0]!, String(Math.floor(now.getTime() / 1000)), draft.body) }),
 })

@@ -1,29 +1,38 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import {
-  accept,
-  anyEqual,
-  checkTimestamp,
-  decodeDigest,
   defineProvider,
-  hmac,
   jsonDraft,
-  parseIntStrict,
-  parseKeyValueHeader,
   pick,
-  reject,
   secretsOption,
+  signTimestampedHeader,
   str,
   toDate,
   toleranceOption,
-  triedHint,
+  verifyTimestampedHeader,
   withHeaders,
+  type TimestampedHeaderScheme,
 } from './kit.ts'
 
 /** stripe-node's `Webhook.DEFAULT_TOLERANCE`. */
 const TOLERANCE_SECONDS = 5 * 60
-const MISMATCH_HINT =
-  'is the sender signing the exact raw body, and is the secret the endpoint\'s signing secret (whsec_…) from the dashboard — or from `stripe listen` when forwarding with the CLI?'
+
+// Stripe-Signature: t=<seconds>,v1=<hex HMAC-SHA256(secret, `${t}.${body}`)>. Several v1 entries appear while a secret
+// is being rolled; any may match. As stripe-node: the last t= counts, its integer value is what is signed, and v0
+// (test-mode legacy) is ignored.
+const SCHEME: TimestampedHeaderScheme = {
+  header: 'stripe-signature',
+  lastTimestamp: true,
+  signedPayload: (_timestamp, seconds, body) => [`${seconds}.`, body],
+  hints: {
+    'missing-signature': 'expected Stripe-Signature',
+    'missing-timestamp': 'Stripe-Signature should carry t=<seconds>',
+    'malformed-timestamp': 'Stripe-Signature t= should be an integer number of seconds',
+    'malformed-signature': 'Stripe-Signature should carry v1=<hex HMAC-SHA256>',
+    mismatch:
+      'is the sender signing the exact raw body, and is the secret the endpoint\'s signing secret (whsec_…) from the dashboard — or from `stripe listen` when forwarding with the CLI?',
+  },
+}
 
 // https://docs.stripe.com/webhooks/signature
 export const stripe = defineProvider({
@@ -35,24 +44,7 @@ export const stripe = defineProvider({
     toleranceSeconds: toleranceOption(TOLERANCE_SECONDS),
   }),
 
-  verify(req, { secrets, toleranceSeconds }, now) {
-    const header = req.headers.get('stripe-signature')
-    if (!header) return reject('missing-signature', 'expected Stripe-Signature')
-    const fields = parseKeyValueHeader(header, /,/)
-    const t = fields.get('t')
-    if (!t) return reject('missing-timestamp', 'Stripe-Signature should carry t=<seconds>')
-    const seconds = parseIntStrict(t.at(-1))
-    if (Number.isNaN(seconds)) return reject('malformed-timestamp', 'Stripe-Signature t= should be an integer number of seconds')
-    // Several v1 entries appear while a secret is being rolled; any may match. v0 (test-mode legacy) is ignored, as stripe-node does.
-    const signatures = (fields.get('v1') ?? []).map((v) => decodeDigest(v, 'hex')).filter((d) => d?.length === 32) as Buffer[]
-    if (signatures.length === 0) return reject('malformed-signature', 'Stripe-Signature should carry v1=<hex HMAC-SHA256>')
-    const stale = checkTimestamp(seconds, now, toleranceSeconds)
-    if (stale) return stale
-    const candidates = secrets.map((secret) => hmac('sha256', secret, `${seconds}.`, req.body))
-    let ok = false
-    for (const presented of signatures) ok = anyEqual(presented, candidates) || ok
-    return ok ? accept : reject('mismatch', triedHint(secrets.length, MISMATCH_HINT))
-  },
+  verify: (req, { secrets, toleranceSeconds }, now) => verifyTimestampedHeader(req, secrets, SCHEME, now, toleranceSeconds),
 
   describe(req) {
     const event = req.json()
@@ -88,9 +80,6 @@ export const stripe = defineProvider({
       'http://localhost:8787/webhooks/stripe',
     ),
 
-  sign(draft, { secrets }, now) {
-    const seconds = Math.floor(now.getTime() / 1000)
-    const signature = hmac('sha256', secrets[0]!, `${seconds}.`, draft.body).toString('hex')
-    return withHeaders(draft, { 'stripe-signature': `t=${seconds},v1=${signature}` })
-  },
+  sign: (draft, { secrets }, now) =>
+    withHeaders(draft, { [SCHEME.header]: signTimestampedHeader(SCHEME, secrets[0]!, String(Math.floor(now.getTime() / 1000)), draft.body) }),
 })
