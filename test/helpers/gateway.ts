@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pino from 'pino'
+import pino, { type Logger } from 'pino'
 import { resolveConfig, type Config, type ConfigInput } from '../../src/config.ts'
 import { startGateway, type Gateway } from '../../src/gateway.ts'
 
@@ -23,7 +23,7 @@ export interface TestGateway extends Gateway {
 }
 
 /** Starts a gateway with `input` (server/database defaults set for tests). Worker off unless asked. */
-export async function startTestGateway(input: ConfigInput, options: { worker?: boolean } = {}): Promise<TestGateway> {
+export async function startTestGateway(input: ConfigInput, options: { worker?: boolean; log?: Logger } = {}): Promise<TestGateway> {
   const { dir, cleanup } = tempDir()
   const dbFile = join(dir, 'inhook.db')
   const config = await resolveConfig({
@@ -33,7 +33,7 @@ export async function startTestGateway(input: ConfigInput, options: { worker?: b
     worker: { pollMs: 50, graceMs: 1000, ...input.worker, enabled: options.worker ?? false },
     log: { level: 'silent' },
   })
-  const gateway = await startGateway(config, { log: silentLog, worker: options.worker ?? false })
+  const gateway = await startGateway(config, { log: options.log ?? silentLog, worker: options.worker ?? false })
   return Object.assign(gateway, {
     dir,
     config,
