@@ -142,7 +142,7 @@ describe('ingest', () => {
     expect(statuses).toEqual([200, 200, 429])
     expect(Number(retryAfter)).toBeGreaterThanOrEqual(1)
     // 20 tokens/s: a token is back within ~50 ms.
-    await waitFor(async () => (await gw.send('limited', await githubDelivery('{}'))).status === 200, { timeoutMs: 2000, intervalMs: 25 })
+    await waitFor(async () => (await gw.send('limited', await githubDelivery('{}'))).status === 200, { timeoutMs: 10_000, intervalMs: 25 })
   })
 
   it('answers 403 outside the allowlist, and ignores X-Forwarded-For without trustProxy', async () => {
