@@ -13,6 +13,8 @@ import { GroupCommitWriter, StorageError } from './writer.ts'
 /** How many rejections the log keeps (oldest dropped first). */
 export const REJECTION_LOG_SIZE = 10_000
 const MAX_PAGE = 500
+/** A capped claim looks at this many candidates per place it fills. */
+const CAPPED_CLAIM_LOOKAHEAD = 4
 /** Events replayed per transaction by a bulk replay. */
 const REPLAY_CHUNK = 500
 const MINUTE_MS = 60_000
@@ -111,6 +113,19 @@ export class SqliteStore implements Store {
                         AND source NOT IN (SELECT value FROM json_each(?)) ORDER BY lease_until LIMIT ?)
          RETURNING *`,
       ),
+      // Claims that cap some sources pick candidates first, then lease the ids they keep.
+      candidatesNew: client.prepare<unknown[], { id: number; source: string }>(
+        `SELECT id, source FROM events INDEXED BY events_due WHERE status = 'new' AND blocked = 0 AND next_attempt_at <= ?
+           AND source NOT IN (SELECT value FROM json_each(?)) ORDER BY next_attempt_at, id LIMIT ?`,
+      ),
+      candidatesExpired: client.prepare<unknown[], { id: number; source: string }>(
+        `SELECT id, source FROM events INDEXED BY events_lease WHERE status = 'processing' AND lease_until < ?
+           AND source NOT IN (SELECT value FROM json_each(?)) ORDER BY lease_until LIMIT ?`,
+      ),
+      claimNewIds: client.prepare<unknown[], EventRowRaw>(
+        `UPDATE events SET status = 'processing', attempts = attempts + 1, lease_until = ? WHERE id IN (SELECT value FROM json_each(?)) RETURNING *`,
+      ),
+      claimExpiredIds: client.prepare<unknown[], EventRowRaw>(`UPDATE events SET attempts = attempts + 1, lease_until = ? WHERE id IN (SELECT value FROM json_each(?)) RETURNING *`),
       insertAttempt: client.prepare(
         `INSERT INTO attempts (event_id, attempt, started_at, finished_at, outcome, error, note, response_status, response_body, response_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
@@ -178,14 +193,37 @@ export class SqliteStore implements Store {
     })
   }
 
-  claim({ limit, leaseMs, now, excludeSources = [] }: ClaimOptions): Promise<WebhookEvent[]> {
+  claim({ limit, leaseMs, now, excludeSources = [], maxPerSource }: ClaimOptions): Promise<WebhookEvent[]> {
     const lease = now.getTime() + leaseMs
     const excluded = JSON.stringify(excludeSources)
+    if (maxPerSource && Object.keys(maxPerSource).length) return this.writer.run(() => this.claimCapped(limit, lease, now, excluded, { ...maxPerSource }))
     return this.writer.run(() => {
       const rows = this.statements.claimExpired.all(lease, now.getTime(), excluded, limit)
       if (rows.length < limit) rows.push(...this.statements.claimNew.all(lease, now.getTime(), excluded, limit - rows.length))
       return rows.map(toWebhookEvent)
     })
+  }
+
+  /** A claim that takes at most `left[source]` events of the capped sources (looking a little further for the others). */
+  private claimCapped(limit: number, lease: number, now: Date, excluded: string, left: Record<string, number>): WebhookEvent[] {
+    const keep = (candidates: { id: number; source: string }[], n: number) => {
+      const ids: number[] = []
+      for (const { id, source } of candidates) {
+        if (ids.length >= n) break
+        const cap = left[source]
+        if (cap !== undefined && cap <= 0) continue
+        if (cap !== undefined) left[source] = cap - 1
+        ids.push(id)
+      }
+      return ids
+    }
+    const expired = keep(this.statements.candidatesExpired.all(now.getTime(), excluded, limit * CAPPED_CLAIM_LOOKAHEAD), limit)
+    const rows = expired.length ? this.statements.claimExpiredIds.all(lease, JSON.stringify(expired)) : []
+    if (rows.length < limit) {
+      const fresh = keep(this.statements.candidatesNew.all(now.getTime(), excluded, (limit - rows.length) * CAPPED_CLAIM_LOOKAHEAD), limit - rows.length)
+      if (fresh.length) rows.push(...this.statements.claimNewIds.all(lease, JSON.stringify(fresh)))
+    }
+    return rows.map(toWebhookEvent)
   }
 
   private settle(ref: LineRef | undefined) {

@@ -114,6 +114,8 @@ export interface ClaimOptions {
   now: Date
   /** Sources not to claim from this time (their per-source forwarding limit is reached). */
   excludeSources?: string[]
+  /** At most this many events of these sources (the places left under their forwarding limits). */
+  maxPerSource?: Record<string, number>
 }
 
 export interface RetryOptions {

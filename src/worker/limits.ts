@@ -1,7 +1,7 @@
 // Per-source forwarding limits: deliveries in flight at once, and deliveries started per second, per
 // worker process. An event waits for its source's gate before its attempt starts (the wait is not part
-// of the attempt's timeout); the claim skips sources whose gate is full, so one busy source does not
-// take every worker slot from the others.
+// of the attempt's timeout); the claim takes no more events of a source than its gate can start now,
+// so one busy source does not take every worker slot from the others.
 import type { SourceConfig } from '../config.ts'
 
 export interface SourceLimit {
@@ -21,7 +21,14 @@ class Gate {
   ) {}
 
   get saturated(): boolean {
-    return this.waiting.length > 0 || this.pacing > 0 || this.active >= (this.limit.concurrency ?? Infinity)
+    return this.capacity === 0
+  }
+
+  /** How many more could start now without waiting: 0 while any wait; at most 1 under a rate. */
+  get capacity(): number {
+    if (this.waiting.length > 0 || this.pacing > 0) return 0
+    const places = Math.max(0, (this.limit.concurrency ?? Infinity) - this.active)
+    return this.limit.ratePerSecond ? Math.min(places, 1) : places
   }
 
   async acquire(signal?: AbortSignal): Promise<() => void> {
@@ -115,5 +122,10 @@ export class SourceLimits {
   /** Sources whose gate is full or has events waiting: not worth claiming for now. */
   saturated(): string[] {
     return [...this.gates].filter(([, gate]) => gate.saturated).map(([source]) => source)
+  }
+
+  /** For the claim: how many events of each limited source may be taken now. */
+  capacities(): Record<string, number> {
+    return Object.fromEntries([...this.gates].map(([source, gate]) => [source, gate.capacity]))
   }
 }

@@ -2,9 +2,12 @@
 // Prunes finished events on a timer when given a retention policy.
 import type { Logger } from 'pino'
 import type { RetentionConfig } from '../config.ts'
-import type { Store, WebhookEvent } from '../store/store.ts'
+import type { ClaimOptions, Store, WebhookEvent } from '../store/store.ts'
 import { pruneAll } from './retention.ts'
 import { runEvent, type RunOutcome, type WorkerDeps } from './run-event.ts'
+
+/** The first prune runs this soon after start (then every `retention.intervalMs`), so frequent restarts do not postpone it forever. */
+export const FIRST_PRUNE_MS = 5_000
 
 export interface WorkerOptions {
   concurrency: number
@@ -40,7 +43,12 @@ export class Worker {
     this.loopDone = this.loop()
     const retention = this.options.retention
     if (retention) {
-      this.pruneTimer = setInterval(() => this.prune(retention), retention.intervalMs)
+      this.pruneTimer = setTimeout(() => {
+        void this.prune(retention)
+        if (this.stopping) return
+        this.pruneTimer = setInterval(() => this.prune(retention), retention.intervalMs)
+        this.pruneTimer.unref()
+      }, Math.min(FIRST_PRUNE_MS, retention.intervalMs))
       this.pruneTimer.unref()
     }
     return this
@@ -77,7 +85,7 @@ export class Worker {
       if (free > 0) {
         try {
           const limit = Math.min(free, this.options.batchSize)
-          const claimed = await store.claim({ limit, leaseMs: this.options.leaseMs, now: this.clock(), excludeSources: this.deps.limits?.saturated() })
+          const claimed = await store.claim({ limit, leaseMs: this.options.leaseMs, now: this.clock(), ...claimLimits(this.deps) })
           for (const event of claimed) {
             const run = runEvent(this.deps, event, this.clock).finally(() => {
               this.running.delete(event.id)
@@ -116,7 +124,7 @@ export class Worker {
    */
   async stop(graceMs: number): Promise<{ finished: number; released: number }> {
     this.stopping = true
-    clearInterval(this.pruneTimer)
+    clearTimeout(this.pruneTimer) // the first timeout or the interval after it
     this.wakeUp?.()
     await this.loopDone
     const pending = [...this.running.keys()]
@@ -131,6 +139,10 @@ export class Worker {
     return { finished: pending.length - left.length, released: left.length }
   }
 }
+
+/** The per-source forwarding limits as claim options: full sources skipped, the others capped at their free places. */
+const claimLimits = (deps: WorkerDeps): Pick<ClaimOptions, 'excludeSources' | 'maxPerSource'> =>
+  deps.limits ? { excludeSources: deps.limits.saturated(), maxPerSource: deps.limits.capacities() } : {}
 
 export type DrainTotals = Record<RunOutcome, number>
 
@@ -150,7 +162,7 @@ export async function drain(deps: WorkerDeps, options: Omit<WorkerOptions, 'poll
   }
   for (;;) {
     const free = options.concurrency - running.size
-    const claimed = free > 0 ? await deps.store.claim({ limit: Math.min(free, options.batchSize), leaseMs: options.leaseMs, now: clock(), excludeSources: deps.limits?.saturated() }) : []
+    const claimed = free > 0 ? await deps.store.claim({ limit: Math.min(free, options.batchSize), leaseMs: options.leaseMs, now: clock(), ...claimLimits(deps) }) : []
     claimed.forEach(start)
     if (running.size === 0) return totals
     // Claim more while there is room and there was work; otherwise wait for one to finish (it may unblock the next of its key).

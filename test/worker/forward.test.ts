@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto'
 import pino from 'pino'
 import { Webhook } from 'standardwebhooks'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { resolveConfig, type ConfigInput, type SourceInput } from '../../src/config.ts'
+import { resolveConfig, type ConfigInput, type HandlerEvent, type SourceInput } from '../../src/config.ts'
 import { openDatabase } from '../../src/store/database.ts'
 import { SqliteStore } from '../../src/store/sqlite-store.ts'
 import type { NewWebhookEvent } from '../../src/store/store.ts'
@@ -11,7 +11,7 @@ import { PermanentError } from '../../src/worker/errors.ts'
 import { MAX_RETRY_AFTER_MS, parseRetryAfter, RESPONSE_BODY_BYTES } from '../../src/worker/forward.ts'
 import { SourceLimits } from '../../src/worker/limits.ts'
 import { runEvent, type WorkerDeps } from '../../src/worker/run-event.ts'
-import { drain } from '../../src/worker/worker.ts'
+import { drain, Worker } from '../../src/worker/worker.ts'
 import { startTestGateway, tempDir, waitFor } from '../helpers/gateway.ts'
 import { startReceiver, type Receiver, type Reply } from './receiver.ts'
 
@@ -203,6 +203,33 @@ describe('forwarding', () => {
     expect(totals.processed).toBe(12)
     expect(receiver!.received).toHaveLength(12)
     expect(receiver!.maxInFlight).toBeLessThanOrEqual(2)
+  })
+
+  it('a source at its forwarding limit does not take the worker slots of other sources', async () => {
+    let release!: () => void
+    const held = new Promise<void>((r) => (release = r))
+    receiver = await startReceiver(async () => (await held, { status: 200 }))
+    const handled: string[] = []
+    const config = await resolveConfig({
+      sources: { github: { provider: 'github', secret: 's', forward: { url: receiver.url, concurrency: 1 } }, stripe: { provider: 'stripe', secret: 'whsec_x' } },
+      handlers: { stripe: { '*': (e: HandlerEvent) => void handled.push(e.id) } },
+    })
+    const worker = new Worker(createWorkerDeps(config, { store, log }), { concurrency: 2, batchSize: 2, pollMs: 10_000, leaseMs: 60_000 }).start()
+    try {
+      for (let i = 0; i < 4; i++) await appendOne()
+      const others = []
+      for (let i = 0; i < 3; i++) others.push(await appendOne({ source: 'stripe', provider: 'stripe' }))
+      worker.wake()
+      // github's first delivery hangs; with both slots free, the worker takes only one github event and runs stripe's.
+      await waitFor(() => handled.length === 3)
+      expect(receiver.received).toHaveLength(1)
+      release()
+      await waitFor(async () => (await store.countReplayable({ source: 'github' })).processed === 4)
+      expect(receiver.maxInFlight).toBe(1)
+    } finally {
+      release()
+      await worker.stop(1000)
+    }
   })
 
   it('with a handler and forward, runs the handler first, then forwards; a PermanentError stops the forward', async () => {
