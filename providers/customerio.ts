@@ -1,20 +1,17 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import {
-  checkTimestamp,
   defineProvider,
   jsonDraft,
-  parseIntStrict,
   pick,
-  reject,
   secretsOption,
-  signHmac,
+  signTimestampedHmac,
   str,
   toDate,
   toleranceOption,
-  verifyHmacHeader,
+  verifyTimestampedHmac,
   withHeaders,
-  type HmacScheme,
+  type TimestampedHmacScheme,
 } from './kit.ts'
 
 // https://docs.customer.io/api/webhooks/#section/Securely-Verifying-Requests
@@ -23,10 +20,20 @@ const DOCS = 'https://docs.customer.io/api/webhooks/#section/Securely-Verifying-
 /** Customer.io documents no window for X-CIO-Timestamp; five minutes, as for the `v0:` scheme it shares with Slack. */
 const TOLERANCE_SECONDS = 5 * 60
 
-const SCHEME: HmacScheme = { header: 'x-cio-signature', algorithm: 'sha256', encoding: 'hex' }
-const TIMESTAMP_HEADER = 'x-cio-timestamp'
-
-const MISMATCH_HINT = 'is the secret the reporting webhook\'s signing key, and is the raw body signed unchanged?'
+// Reporting webhooks: X-CIO-Signature = hex HMAC-SHA256(signing key, `v0:${X-CIO-Timestamp}:${body}`).
+const SCHEME: TimestampedHmacScheme = {
+  header: 'x-cio-signature',
+  algorithm: 'sha256',
+  encoding: 'hex',
+  timestampHeader: 'x-cio-timestamp',
+  signedPayload: (timestamp, _seconds, body) => ['v0:', timestamp, ':', body],
+  hints: {
+    'missing-signature': 'expected X-CIO-Signature',
+    'missing-timestamp': 'expected X-CIO-Timestamp',
+    'malformed-timestamp': 'X-CIO-Timestamp should be seconds since the epoch',
+    mismatch: 'is the secret the reporting webhook\'s signing key, and is the raw body signed unchanged?',
+  },
+}
 
 /** Crockford base32, the alphabet of Customer.io's ULID event ids. */
 const ULID_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
@@ -41,17 +48,7 @@ export const customerio = defineProvider({
     toleranceSeconds: toleranceOption(TOLERANCE_SECONDS),
   }),
 
-  // Reporting webhooks: X-CIO-Signature = hex HMAC-SHA256(signing key, `v0:${X-CIO-Timestamp}:${body}`).
-  verify(req, { secrets, toleranceSeconds }, now) {
-    if (!req.headers.get(SCHEME.header)) return reject('missing-signature', 'expected X-CIO-Signature')
-    const timestamp = req.headers.get(TIMESTAMP_HEADER)
-    if (!timestamp) return reject('missing-timestamp', 'expected X-CIO-Timestamp')
-    const seconds = parseIntStrict(timestamp)
-    if (Number.isNaN(seconds)) return reject('malformed-timestamp', 'X-CIO-Timestamp should be seconds since the epoch')
-    const stale = checkTimestamp(seconds, now, toleranceSeconds)
-    if (stale) return stale
-    return verifyHmacHeader(req, secrets, SCHEME, ['v0:', timestamp, ':', req.body], MISMATCH_HINT)
-  },
+  verify: (req, { secrets, toleranceSeconds }, now) => verifyTimestampedHmac(req, secrets, SCHEME, now, toleranceSeconds),
 
   describe(req) {
     const body = req.json()
@@ -89,8 +86,5 @@ export const customerio = defineProvider({
     )
   },
 
-  sign(draft, { secrets }, now) {
-    const timestamp = String(Math.floor(now.getTime() / 1000))
-    return withHeaders(draft, { [TIMESTAMP_HEADER]: timestamp, [SCHEME.header]: signHmac(SCHEME, secrets[0]!, 'v0:', timestamp, ':', draft.body) })
-  },
+  sign: (draft, { secrets }, now) => withHeaders(draft, signTimestampedHmac(SCHEME, secrets[0]!, String(Math.floor(now.getTime() / 1000)), draft.body)),
 })

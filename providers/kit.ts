@@ -300,6 +300,18 @@ export function verifyHmacHeader(
   payload: (string | Uint8Array)[] = [req.body],
   mismatchHint: string = RAW_BODY_HINT,
 ): Verdict {
+  const match = matchHmacHeader(req, secrets, scheme, payload, mismatchHint)
+  return match.ok ? accept : match
+}
+
+/** `verifyHmacHeader` that also tells which secret matched, for answers made with it (Zoom's url_validation). Every secret is still tried. */
+export function matchHmacHeader<S extends string | Uint8Array>(
+  req: RawRequest,
+  secrets: S[],
+  scheme: HmacScheme,
+  payload: (string | Uint8Array)[] = [req.body],
+  mismatchHint: string = RAW_BODY_HINT,
+): Rejection | { ok: true; secret: S } {
   const value = req.headers.get(scheme.header)
   if (value === null || value === '') return reject('missing-signature', `expected ${scheme.header}`)
   const prefix = scheme.prefix ?? ''
@@ -308,9 +320,41 @@ export function verifyHmacHeader(
   const presented = decodeDigest(digest.slice(prefix.length), scheme.encoding)
   if (!presented || presented.length !== DIGEST_LENGTH[scheme.algorithm])
     return reject('malformed-signature', `${scheme.header} should hold a ${scheme.encoding} ${scheme.algorithm} digest`)
-  const ok = anyEqual(presented, secrets.map((s) => hmac(scheme.algorithm, s, ...payload)))
-  return ok ? accept : reject('mismatch', triedHint(secrets.length, mismatchHint))
+  let matched: S | undefined
+  for (const secret of secrets) if (safeEqual(presented, hmac(scheme.algorithm, secret, ...payload)) && matched === undefined) matched = secret
+  return matched === undefined ? reject('mismatch', triedHint(secrets.length, mismatchHint)) : { ok: true, secret: matched }
 }
+
+/** An HMAC header over a timestamp header and the body: Slack's `v0:{ts}:{body}`, Zendesk's `{ts}{body}` and their kin. */
+export interface TimestampedHmacScheme extends HmacScheme {
+  /** Lowercase name of the header carrying the timestamp. */
+  timestampHeader: string
+  /** Seconds since the epoch of the timestamp as sent; NaN when malformed (default: `parseIntStrict`). */
+  toSeconds?: (timestamp: string) => number
+  /** What is signed, from the timestamp as sent and in seconds. */
+  signedPayload: (timestamp: string, seconds: number, body: Uint8Array | string) => (string | Uint8Array)[]
+  /** What to check, per rejection; a malformed signature gets `verifyHmacHeader`'s own hint. */
+  hints: Record<'missing-signature' | 'missing-timestamp' | 'malformed-timestamp' | 'mismatch', string>
+}
+
+/** Verifies a `TimestampedHmacScheme`: the timestamp's window with `checkTimestamp`, then the HMAC with every secret. */
+export function verifyTimestampedHmac(req: RawRequest, secrets: string[], scheme: TimestampedHmacScheme, now: Date, toleranceSeconds: number): Verdict {
+  const { hints } = scheme
+  if (!req.headers.get(scheme.header)) return reject('missing-signature', hints['missing-signature'])
+  const timestamp = req.headers.get(scheme.timestampHeader)
+  if (!timestamp) return reject('missing-timestamp', hints['missing-timestamp'])
+  const seconds = (scheme.toSeconds ?? parseIntStrict)(timestamp)
+  if (Number.isNaN(seconds)) return reject('malformed-timestamp', hints['malformed-timestamp'])
+  const stale = checkTimestamp(seconds, now, toleranceSeconds)
+  if (stale) return stale
+  return verifyHmacHeader(req, secrets, scheme, scheme.signedPayload(timestamp, seconds, req.body), hints.mismatch)
+}
+
+/** The timestamp and signature headers `scheme` would carry for `body` sent at `timestamp` (as the sender writes it). */
+export const signTimestampedHmac = (scheme: TimestampedHmacScheme, secret: string, timestamp: string, body: Uint8Array | string): Record<string, string> => ({
+  [scheme.timestampHeader]: timestamp,
+  [scheme.header]: signHmac(scheme, secret, ...scheme.signedPayload(timestamp, (scheme.toSeconds ?? parseIntStrict)(timestamp), body)),
+})
 
 /** Decodes a hex or base64 digest strictly; undefined when it is not one. */
 export function decodeDigest(text: string, encoding: 'hex' | 'base64'): Buffer | undefined {

@@ -1,30 +1,42 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import {
-  checkTimestamp,
   defineProvider,
   jsonDraft,
-  parseIntStrict,
   pick,
   reject,
   reply,
   secretsOption,
-  signHmac,
+  signTimestampedHmac,
   str,
   toDate,
   toleranceOption,
-  verifyHmacHeader,
+  verifyTimestampedHmac,
   withHeaders,
-  type HmacScheme,
   type RawRequest,
   type RequestDraft,
+  type TimestampedHmacScheme,
   type Verdict,
 } from './kit.ts'
 
 /** "If the timestamp is more than five minutes from local time, it could be a replay attack." */
 const TOLERANCE_SECONDS = 5 * 60
-const SCHEME: HmacScheme = { header: 'x-slack-signature', algorithm: 'sha256', encoding: 'hex', prefix: 'v0=' }
-const MISMATCH_HINT = 'is the sender signing the exact raw body, and is the secret the app\'s Signing Secret (Basic Information), not the verification token or client secret?'
+
+/** `v0=` HMAC-SHA256 of `v0:<X-Slack-Request-Timestamp>:<raw body>`, within the tolerance. */
+const SCHEME: TimestampedHmacScheme = {
+  header: 'x-slack-signature',
+  algorithm: 'sha256',
+  encoding: 'hex',
+  prefix: 'v0=',
+  timestampHeader: 'x-slack-request-timestamp',
+  signedPayload: (_timestamp, seconds, body) => [`v0:${seconds}:`, body],
+  hints: {
+    'missing-signature': 'expected X-Slack-Signature',
+    'missing-timestamp': 'expected X-Slack-Request-Timestamp',
+    'malformed-timestamp': 'X-Slack-Request-Timestamp should be an integer number of seconds',
+    mismatch: 'is the sender signing the exact raw body, and is the secret the app\'s Signing Secret (Basic Information), not the verification token or client secret?',
+  },
+}
 
 interface SlackOptions {
   secrets: string[]
@@ -107,23 +119,10 @@ export const slack = defineProvider({
     )
   },
 
-  sign(draft, { secrets }, now) {
-    const seconds = Math.floor(now.getTime() / 1000)
-    return withHeaders(draft, { 'x-slack-request-timestamp': String(seconds), 'x-slack-signature': signHmac(SCHEME, secrets[0]!, `v0:${seconds}:`, draft.body) })
-  },
+  sign: (draft, { secrets }, now) => withHeaders(draft, signTimestampedHmac(SCHEME, secrets[0]!, String(Math.floor(now.getTime() / 1000)), draft.body)),
 })
 
-/** `v0=` HMAC-SHA256 of `v0:<X-Slack-Request-Timestamp>:<raw body>`, within the tolerance. */
-function verifySlack(req: RawRequest, { secrets, toleranceSeconds }: SlackOptions, now: Date): Verdict {
-  if (!req.headers.get(SCHEME.header)) return reject('missing-signature', 'expected X-Slack-Signature')
-  const timestamp = req.headers.get('x-slack-request-timestamp')
-  if (!timestamp) return reject('missing-timestamp', 'expected X-Slack-Request-Timestamp')
-  const seconds = parseIntStrict(timestamp)
-  if (Number.isNaN(seconds)) return reject('malformed-timestamp', 'X-Slack-Request-Timestamp should be an integer number of seconds')
-  const stale = checkTimestamp(seconds, now, toleranceSeconds)
-  if (stale) return stale
-  return verifyHmacHeader(req, secrets, SCHEME, [`v0:${seconds}:`, req.body], MISMATCH_HINT)
-}
+const verifySlack = (req: RawRequest, { secrets, toleranceSeconds }: SlackOptions, now: Date): Verdict => verifyTimestampedHmac(req, secrets, SCHEME, now, toleranceSeconds)
 
 const isForm = (req: RawRequest) => (req.headers.get('content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')
 

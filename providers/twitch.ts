@@ -1,20 +1,19 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import {
-  checkTimestamp,
   defineProvider,
   jsonDraft,
   pick,
   reject,
   reply,
   secretsOption,
-  signHmac,
+  signTimestampedHmac,
   toDate,
   toleranceOption,
-  verifyHmacHeader,
+  verifyTimestampedHmac,
   withHeaders,
-  type HmacScheme,
   type RawRequest,
+  type TimestampedHmacScheme,
   type Verdict,
 } from './kit.ts'
 
@@ -24,22 +23,33 @@ const DOCS = 'https://dev.twitch.tv/docs/eventsub/handling-webhook-events/#verif
 /** Twitch: "make sure the value in the timestamp field isn't older than 10 minutes". */
 const TOLERANCE_SECONDS = 10 * 60
 
-const SCHEME: HmacScheme = { header: 'twitch-eventsub-message-signature', algorithm: 'sha256', encoding: 'hex', prefix: 'sha256=' }
+const ID_HEADER = 'twitch-eventsub-message-id'
+const SIGNATURE_HEADER = 'twitch-eventsub-message-signature'
 
 /** RFC 3339 as Twitch sends it (nanosecond fraction, e.g. 2023-07-19T10:11:12.634234626Z). */
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/i
 
+/** `sha256=` hex HMAC-SHA256 of message id + timestamp + raw body: the scheme for one message id. */
+const scheme = (id: string): TimestampedHmacScheme => ({
+  header: SIGNATURE_HEADER,
+  algorithm: 'sha256',
+  encoding: 'hex',
+  prefix: 'sha256=',
+  timestampHeader: 'twitch-eventsub-message-timestamp',
+  toSeconds: (timestamp) => (RFC3339.test(timestamp) ? Date.parse(timestamp) : NaN) / 1000,
+  signedPayload: (timestamp, _seconds, body) => [id, timestamp, body],
+  hints: {
+    'missing-signature': 'expected Twitch-Eventsub-Message-Signature',
+    'missing-timestamp': 'expected Twitch-Eventsub-Message-Timestamp',
+    'malformed-timestamp': 'Twitch-Eventsub-Message-Timestamp should be an RFC 3339 time',
+    mismatch: 'is the secret the one passed as transport.secret when the subscription was created?',
+  },
+})
+
 function verifyTwitch(req: RawRequest, secrets: string[], toleranceSeconds: number, now: Date): Verdict {
-  if (!req.headers.get(SCHEME.header)) return reject('missing-signature', 'expected Twitch-Eventsub-Message-Signature')
-  const id = req.headers.get('twitch-eventsub-message-id')
-  if (!id) return reject('bad-request', 'expected Twitch-Eventsub-Message-Id (it is part of the signed message)')
-  const timestamp = req.headers.get('twitch-eventsub-message-timestamp')
-  if (!timestamp) return reject('missing-timestamp', 'expected Twitch-Eventsub-Message-Timestamp')
-  const ms = RFC3339.test(timestamp) ? Date.parse(timestamp) : NaN
-  if (Number.isNaN(ms)) return reject('malformed-timestamp', 'Twitch-Eventsub-Message-Timestamp should be an RFC 3339 time')
-  const stale = checkTimestamp(ms / 1000, now, toleranceSeconds)
-  if (stale) return stale
-  return verifyHmacHeader(req, secrets, SCHEME, [id, timestamp, req.body], 'is the secret the one passed as transport.secret when the subscription was created?')
+  const id = req.headers.get(ID_HEADER)
+  if (req.headers.get(SIGNATURE_HEADER) && !id) return reject('bad-request', 'expected Twitch-Eventsub-Message-Id (it is part of the signed message)')
+  return verifyTimestampedHmac(req, secrets, scheme(id ?? ''), now, toleranceSeconds)
 }
 
 export const twitch = defineProvider({
@@ -68,7 +78,7 @@ export const twitch = defineProvider({
 
   // A revocation is typed 'revocation' (its subscription type is in the body) so handlers can tell it apart.
   describe: (req) => ({
-    deliveryId: req.headers.get('twitch-eventsub-message-id') ?? undefined,
+    deliveryId: req.headers.get(ID_HEADER) ?? undefined,
     type:
       req.headers.get('twitch-eventsub-message-type') === 'revocation' ? 'revocation' : (req.headers.get('twitch-eventsub-subscription-type') ?? undefined),
     occurredAt: toDate(req.headers.get('twitch-eventsub-message-timestamp')),
@@ -108,13 +118,8 @@ export const twitch = defineProvider({
     ),
 
   sign(draft, { secrets }, now) {
-    const id = draft.headers['twitch-eventsub-message-id'] ?? randomUUID()
+    const id = draft.headers[ID_HEADER] ?? randomUUID()
     // Twitch sends nanosecond precision.
-    const timestamp = now.toISOString().replace('Z', '000000Z')
-    return withHeaders(draft, {
-      'twitch-eventsub-message-id': id,
-      'twitch-eventsub-message-timestamp': timestamp,
-      [SCHEME.header]: signHmac(SCHEME, secrets[0]!, id, timestamp, draft.body),
-    })
+    return withHeaders(draft, { [ID_HEADER]: id, ...signTimestampedHmac(scheme(id), secrets[0]!, now.toISOString().replace('Z', '000000Z'), draft.body) })
   },
 })

@@ -1,20 +1,18 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import {
-  checkTimestamp,
   defineProvider,
   jsonDraft,
   parseIntStrict,
   pick,
-  reject,
   secretsOption,
-  signHmac,
+  signTimestampedHmac,
   str,
   toDate,
   toleranceOption,
-  verifyHmacHeader,
+  verifyTimestampedHmac,
   withHeaders,
-  type HmacScheme,
+  type TimestampedHmacScheme,
 } from './kit.ts'
 
 // https://developers.webflow.com/data/docs/working-with-webhooks#validating-request-signatures
@@ -23,11 +21,21 @@ const DOCS = 'https://developers.webflow.com/data/docs/working-with-webhooks#val
 /** Webflow: "If the request is older than 5 minutes, this may indicate a replay attack." */
 const TOLERANCE_SECONDS = 5 * 60
 
-const SCHEME: HmacScheme = { header: 'x-webflow-signature', algorithm: 'sha256', encoding: 'hex' }
-const TIMESTAMP_HEADER = 'x-webflow-timestamp'
-
-const MISMATCH_HINT =
-  'is the secret the OAuth app\'s client secret (or the secret returned when the webhook was created through the API)? Webhooks created in the site dashboard are not signed'
+// x-webflow-signature: hex HMAC-SHA256(secret, `${x-webflow-timestamp}:${body}`), the timestamp in milliseconds.
+const SCHEME: TimestampedHmacScheme = {
+  header: 'x-webflow-signature',
+  algorithm: 'sha256',
+  encoding: 'hex',
+  timestampHeader: 'x-webflow-timestamp',
+  toSeconds: (timestamp) => parseIntStrict(timestamp) / 1000,
+  signedPayload: (timestamp, _seconds, body) => [timestamp, ':', body],
+  hints: {
+    'missing-signature': 'expected x-webflow-signature (only webhooks created through the API by an OAuth app are signed)',
+    'missing-timestamp': 'expected x-webflow-timestamp',
+    'malformed-timestamp': 'x-webflow-timestamp should be milliseconds since the epoch',
+    mismatch: 'is the secret the OAuth app\'s client secret (or the secret returned when the webhook was created through the API)? Webhooks created in the site dashboard are not signed',
+  },
+}
 
 /** The object a payload is about (form submission, CMS item, order, site). */
 const ID_FIELDS = ['payload.id', 'payload._id', '_id', 'payload.orderId', 'payload.site', 'payload.siteId']
@@ -46,17 +54,7 @@ export const webflow = defineProvider({
     toleranceSeconds: toleranceOption(TOLERANCE_SECONDS),
   }),
 
-  // x-webflow-signature: hex HMAC-SHA256(secret, `${x-webflow-timestamp}:${body}`), the timestamp in milliseconds.
-  verify(req, { secrets, toleranceSeconds }, now) {
-    if (!req.headers.get(SCHEME.header)) return reject('missing-signature', 'expected x-webflow-signature (only webhooks created through the API by an OAuth app are signed)')
-    const timestamp = req.headers.get(TIMESTAMP_HEADER)
-    if (!timestamp) return reject('missing-timestamp', 'expected x-webflow-timestamp')
-    const ms = parseIntStrict(timestamp)
-    if (Number.isNaN(ms)) return reject('malformed-timestamp', 'x-webflow-timestamp should be milliseconds since the epoch')
-    const stale = checkTimestamp(ms / 1000, now, toleranceSeconds)
-    if (stale) return stale
-    return verifyHmacHeader(req, secrets, SCHEME, [timestamp, ':', req.body], MISMATCH_HINT)
-  },
+  verify: (req, { secrets, toleranceSeconds }, now) => verifyTimestampedHmac(req, secrets, SCHEME, now, toleranceSeconds),
 
   // Webflow sends no delivery or event id: the trigger, the object's id and the object's own event time identify an
   // event and stay the same when Webflow retries it. Events without such a time (order changes, inventory, pages…)
@@ -106,8 +104,5 @@ export const webflow = defineProvider({
     return jsonDraft({ triggerType: type, payload }, {}, 'http://localhost:8787/webhooks/webflow')
   },
 
-  sign(draft, { secrets }, now) {
-    const timestamp = String(now.getTime())
-    return withHeaders(draft, { [TIMESTAMP_HEADER]: timestamp, [SCHEME.header]: signHmac(SCHEME, secrets[0]!, timestamp, ':', draft.body) })
-  },
+  sign: (draft, { secrets }, now) => withHeaders(draft, signTimestampedHmac(SCHEME, secrets[0]!, String(now.getTime()), draft.body)),
 })

@@ -1,19 +1,17 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import {
-  checkTimestamp,
   defineProvider,
   jsonDraft,
   pick,
-  reject,
   secretsOption,
-  signHmac,
+  signTimestampedHmac,
   str,
   toDate,
   toleranceOption,
-  verifyHmacHeader,
+  verifyTimestampedHmac,
   withHeaders,
-  type HmacScheme,
+  type TimestampedHmacScheme,
 } from './kit.ts'
 
 // https://developer.zendesk.com/documentation/webhooks/verifying/
@@ -25,14 +23,25 @@ const DOCS = 'https://developer.zendesk.com/documentation/webhooks/verifying/'
  */
 const TOLERANCE_SECONDS = 5 * 60
 
-const SCHEME: HmacScheme = { header: 'x-zendesk-webhook-signature', algorithm: 'sha256', encoding: 'base64' }
-const TIMESTAMP_HEADER = 'x-zendesk-webhook-signature-timestamp'
-
 /** ISO 8601 in UTC or with an offset, e.g. `2021-07-25T10:00:00Z` (what Zendesk sends). */
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})$/
 
-const MISMATCH_HINT =
-  'is the secret the webhook\'s signing secret (a "Test webhook" sent before the webhook is saved is signed with Zendesk\'s fixed test secret), and is the raw body signed unchanged?'
+// base64(HMAC-SHA256(secret, TIMESTAMP + BODY)): the timestamp header's exact text, then the raw body.
+const SCHEME: TimestampedHmacScheme = {
+  header: 'x-zendesk-webhook-signature',
+  algorithm: 'sha256',
+  encoding: 'base64',
+  timestampHeader: 'x-zendesk-webhook-signature-timestamp',
+  toSeconds: (timestamp) => (ISO_8601.test(timestamp) ? Date.parse(timestamp) : NaN) / 1000,
+  signedPayload: (timestamp, _seconds, body) => [timestamp, body],
+  hints: {
+    'missing-signature': 'expected X-Zendesk-Webhook-Signature',
+    'missing-timestamp': 'expected X-Zendesk-Webhook-Signature-Timestamp',
+    'malformed-timestamp': 'X-Zendesk-Webhook-Signature-Timestamp should be an ISO 8601 time such as 2021-07-25T10:00:00Z',
+    mismatch:
+      'is the secret the webhook\'s signing secret (a "Test webhook" sent before the webhook is saved is signed with Zendesk\'s fixed test secret), and is the raw body signed unchanged?',
+  },
+}
 
 export const zendesk = defineProvider({
   name: 'zendesk',
@@ -46,17 +55,7 @@ export const zendesk = defineProvider({
   // A webhook's http_method may be any of these; GET and DELETE requests sign an empty body.
   methods: ['POST', 'PUT', 'PATCH', 'DELETE', 'GET'],
 
-  verify(req, { secrets, toleranceSeconds }, now) {
-    if (!req.headers.get(SCHEME.header)) return reject('missing-signature', 'expected X-Zendesk-Webhook-Signature')
-    const timestamp = req.headers.get(TIMESTAMP_HEADER)
-    if (!timestamp) return reject('missing-timestamp', 'expected X-Zendesk-Webhook-Signature-Timestamp')
-    const ms = ISO_8601.test(timestamp) ? Date.parse(timestamp) : NaN
-    if (Number.isNaN(ms)) return reject('malformed-timestamp', 'X-Zendesk-Webhook-Signature-Timestamp should be an ISO 8601 time such as 2021-07-25T10:00:00Z')
-    const stale = checkTimestamp(ms / 1000, now, toleranceSeconds)
-    if (stale) return stale
-    // base64(HMAC-SHA256(secret, TIMESTAMP + BODY)): the timestamp header's exact text, then the raw body.
-    return verifyHmacHeader(req, secrets, SCHEME, [timestamp, req.body], MISMATCH_HINT)
-  },
+  verify: (req, { secrets, toleranceSeconds }, now) => verifyTimestampedHmac(req, secrets, SCHEME, now, toleranceSeconds),
 
   // Event-subscription webhooks carry `id`, `type` and `time`; trigger/automation webhooks carry whatever body was
   // configured, so the invocation id header is the delivery id (it stays the same when Zendesk retries).
@@ -112,8 +111,5 @@ export const zendesk = defineProvider({
     )
   },
 
-  sign(draft, { secrets }, now) {
-    const timestamp = now.toISOString().replace(/\.\d{3}Z$/, 'Z')
-    return withHeaders(draft, { [TIMESTAMP_HEADER]: timestamp, [SCHEME.header]: signHmac(SCHEME, secrets[0]!, timestamp, draft.body) })
-  },
+  sign: (draft, { secrets }, now) => withHeaders(draft, signTimestampedHmac(SCHEME, secrets[0]!, now.toISOString().replace(/\.\d{3}Z$/, 'Z'), draft.body)),
 })

@@ -1,23 +1,22 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import {
-  checkTimestamp,
   defineProvider,
   hmac,
   jsonDraft,
-  parseIntStrict,
+  matchHmacHeader,
   pick,
   reject,
   reply,
   secretsOption,
-  signHmac,
+  signTimestampedHmac,
   str,
   toDate,
   toleranceOption,
-  verifyHmacHeader,
+  verifyTimestampedHmac,
   withHeaders,
-  type HmacScheme,
   type RawRequest,
+  type TimestampedHmacScheme,
   type Verdict,
 } from './kit.ts'
 
@@ -27,21 +26,25 @@ const DOCS = 'https://developers.zoom.us/docs/api/webhooks/#verify-webhook-event
 /** Zoom documents no window for `x-zm-request-timestamp`; five minutes is the usual replay bound. */
 const TOLERANCE_SECONDS = 5 * 60
 
-const SCHEME: HmacScheme = { header: 'x-zm-signature', algorithm: 'sha256', encoding: 'hex', prefix: 'v0=' }
-
 /** The bytes Zoom signs: `v0:{x-zm-request-timestamp}:{raw body}`. */
 const signedPayload = (timestamp: string, body: Uint8Array | string) => ['v0:', timestamp, ':', body]
 
-function verifyZoom(req: RawRequest, secrets: string[], toleranceSeconds: number, now: Date): Verdict {
-  if (!req.headers.get(SCHEME.header)) return reject('missing-signature', 'expected x-zm-signature')
-  const timestamp = req.headers.get('x-zm-request-timestamp')
-  if (!timestamp) return reject('missing-timestamp', 'expected x-zm-request-timestamp')
-  const seconds = parseIntStrict(timestamp)
-  if (Number.isNaN(seconds)) return reject('malformed-timestamp', 'x-zm-request-timestamp should be seconds since the epoch')
-  const stale = checkTimestamp(seconds, now, toleranceSeconds)
-  if (stale) return stale
-  return verifyHmacHeader(req, secrets, SCHEME, signedPayload(timestamp, req.body), 'is the secret the Secret Token of this event subscription, and is the raw body signed unchanged?')
+const SCHEME: TimestampedHmacScheme = {
+  header: 'x-zm-signature',
+  algorithm: 'sha256',
+  encoding: 'hex',
+  prefix: 'v0=',
+  timestampHeader: 'x-zm-request-timestamp',
+  signedPayload: (timestamp, _seconds, body) => signedPayload(timestamp, body),
+  hints: {
+    'missing-signature': 'expected x-zm-signature',
+    'missing-timestamp': 'expected x-zm-request-timestamp',
+    'malformed-timestamp': 'x-zm-request-timestamp should be seconds since the epoch',
+    mismatch: 'is the secret the Secret Token of this event subscription, and is the raw body signed unchanged?',
+  },
 }
+
+const verifyZoom = (req: RawRequest, secrets: string[], toleranceSeconds: number, now: Date): Verdict => verifyTimestampedHmac(req, secrets, SCHEME, now, toleranceSeconds)
 
 export const zoom = defineProvider({
   name: 'zoom',
@@ -65,8 +68,9 @@ export const zoom = defineProvider({
     if (!verdict.ok) return verdict
     const plainToken = pick(req.json(), 'payload.plainToken')
     if (typeof plainToken !== 'string' || plainToken === '') return reject('bad-request', 'endpoint.url_validation without payload.plainToken')
-    const secret = secrets.find((s) => verifyHmacHeader(req, [s], SCHEME, signedPayload(req.headers.get('x-zm-request-timestamp')!, req.body)).ok)!
-    return reply({ plainToken, encryptedToken: hmac('sha256', secret, plainToken).toString('hex') })
+    const match = matchHmacHeader(req, secrets, SCHEME, signedPayload(req.headers.get(SCHEME.timestampHeader)!, req.body))
+    if (!match.ok) return match
+    return reply({ plainToken, encryptedToken: hmac('sha256', match.secret, plainToken).toString('hex') })
   },
 
   // Zoom sends no delivery id; event + event_ts + the object (and participant, for participant events)
@@ -104,8 +108,5 @@ export const zoom = defineProvider({
       'http://localhost:8787/webhooks/zoom',
     ),
 
-  sign(draft, { secrets }, now) {
-    const timestamp = String(Math.floor(now.getTime() / 1000))
-    return withHeaders(draft, { 'x-zm-request-timestamp': timestamp, 'x-zm-signature': signHmac(SCHEME, secrets[0]!, ...signedPayload(timestamp, draft.body)) })
-  },
+  sign: (draft, { secrets }, now) => withHeaders(draft, signTimestampedHmac(SCHEME, secrets[0]!, String(Math.floor(now.getTime() / 1000)), draft.body)),
 })
