@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import nacl from 'tweetnacl'
 import { z } from 'zod'
-import { accept, checkTimestamp, defineProvider, hash, jsonDraft, parseIntStrict, pick, reject, reply, str, toDate, toleranceOption, withHeaders, type RawRequest, type Reply, type Verdict } from './kit.ts'
+import { accept, checkTimestamp, defineProvider, ed25519SecretKey, hash, jsonDraft, parseIntStrict, pick, reject, reply, str, toDate, toleranceOption, withHeaders, type RawRequest, type Reply, type Verdict } from './kit.ts'
 
 /**
  * Discord's libraries (discord-interactions) check no timestamp; Discord signs each request as it
@@ -166,10 +166,3 @@ function snowflakeTime(id: string | undefined): Date | undefined {
 }
 
 const newSnowflake = () => String(((BigInt(Date.now()) - DISCORD_EPOCH_MS) << 22n) | BigInt(randomBytes(2).readUInt16BE() & 0x3fffff))
-
-/** A tweetnacl secret key from a 32-byte seed or a 64-byte secret key. */
-export function ed25519SecretKey(key: Uint8Array): Uint8Array {
-  if (key.length === nacl.sign.seedLength) return nacl.sign.keyPair.fromSeed(key).secretKey
-  if (key.length === nacl.sign.secretKeyLength) return key
-  throw new Error(`expected a 32-byte Ed25519 seed or a 64-byte secret key, got ${key.length} bytes`)
-}

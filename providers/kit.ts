@@ -2,6 +2,7 @@
 // Providers see a plain request with the exact body bytes and return a verdict; they know
 // nothing of HTTP frameworks, storage or config files (ARCHITECTURE.md, "Provider modules").
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import nacl from 'tweetnacl'
 import { z, type ZodType } from 'zod'
 
 /** Why a request was refused. Kept server-side (log, metrics, rejection log), never sent to the caller. */
@@ -154,6 +155,13 @@ export function anyDigestMatches(presented: Uint8Array[], candidates: Uint8Array
   let ok = false
   for (const digest of presented) ok = anyEqual(digest, candidates) || ok
   return ok
+}
+
+/** A tweetnacl secret key from a 32-byte Ed25519 seed or a 64-byte secret key (test-only signing); throws on any other length. */
+export function ed25519SecretKey(key: Uint8Array): Uint8Array {
+  if (key.length === nacl.sign.seedLength) return nacl.sign.keyPair.fromSeed(key).secretKey
+  if (key.length === nacl.sign.secretKeyLength) return key
+  throw new Error(`expected a 32-byte Ed25519 seed or a 64-byte secret key, got ${key.length} bytes`)
 }
 
 /** Hint for a mismatch: how many secrets were tried (never their values). */

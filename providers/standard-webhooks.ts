@@ -6,6 +6,7 @@ import {
   anyDigestMatches,
   checkTimestamp,
   decodeDigest,
+  ed25519SecretKey,
   hmac,
   jsonDraft,
   parseIntStrict,
@@ -173,16 +174,10 @@ export function signStandardWebhook(draft: RequestDraft, opts: StandardWebhooksO
   const signatures: string[] = []
   const secret = opts.secrets?.[0]
   if (secret) signatures.push(`v1,${hmac('sha256', hmacKey(secret, flavour.secretFormat), content).toString('base64')}`)
-  if (opts.privateKey) signatures.push(`v1a,${Buffer.from(nacl.sign.detached(content, ed25519SecretKey(opts.privateKey))).toString('base64')}`)
+  // privateKeyOption has checked the key's form; a bag that skipped it gets ed25519SecretKey's error.
+  if (opts.privateKey) signatures.push(`v1a,${Buffer.from(nacl.sign.detached(content, ed25519SecretKey(privateKeyBytes(opts.privateKey) ?? new Uint8Array()))).toString('base64')}`)
   if (signatures.length === 0) throw new Error(`${flavour.name}: sign() needs a secret, or the test-only privateKey (whsk_…) when only publicKey is configured`)
   return withHeaders(draft, { [names.id]: id, [names.timestamp]: String(seconds), [names.signature]: signatures.join(' ') })
-}
-
-const ed25519SecretKey = (key: string): Uint8Array => {
-  const bytes = privateKeyBytes(key)
-  if (bytes?.length === 32) return nacl.sign.keyPair.fromSeed(bytes).secretKey
-  if (bytes?.length === 64) return bytes
-  throw new Error('privateKey should be whsk_<base64 of a 32-byte seed or 64-byte Ed25519 secret key>')
 }
 
 const newMessageId = () => `msg_${randomUUID().replaceAll('-', '')}`

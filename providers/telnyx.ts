@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import nacl from 'tweetnacl'
 import { z } from 'zod'
-import { ed25519SecretKey } from './discord.ts'
-import { accept, checkTimestamp, decodeDigest, defineProvider, jsonDraft, parseIntStrict, pick, reject, str, toDate, toleranceOption, withHeaders } from './kit.ts'
+import { accept, checkTimestamp, decodeDigest, defineProvider, ed25519SecretKey, jsonDraft, parseIntStrict, pick, reject, str, toDate, toleranceOption, withHeaders } from './kit.ts'
 
 /** The window the telnyx SDK enforces on telnyx-timestamp (TelnyxWebhook.verify). */
 const TOLERANCE_SECONDS = 5 * 60
