@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
-import { accept, anyEqual, defineProvider, jsonDraft, pick, reject, reply, safeEqual, secretsOption, str, triedHint, withHeaders } from './kit.ts'
+import { accept, anyTokenEqual, credentialHeaders, defineProvider, jsonDraft, pick, reject, reply, secretsOption, str, tokenEqual, triedHint, withHeaders } from './kit.ts'
 
 const AUTH_HINT = 'compare with the login username/password in the agent\'s fulfillment settings'
 
@@ -36,14 +36,14 @@ export const dialogflow = defineProvider({
       const presented = parseBasicAuth(authorization)
       if (!presented) return reject('bad-token', 'Authorization is not Basic credentials')
       // Both halves are always compared, so timing does not tell which one was wrong.
-      const userOk = safeEqual(presented.username, username)
-      const passwordOk = safeEqual(presented.password, password)
+      const userOk = tokenEqual(presented.username, username)
+      const passwordOk = tokenEqual(presented.password, password)
       if (!(userOk && passwordOk)) return reject('bad-token', `wrong basic-auth credentials; ${AUTH_HINT}`)
     }
     if (header !== undefined && secrets !== undefined) {
       const value = req.headers.get(header)
       if (value === null) return reject('missing-token', `expected the ${header} header set in the fulfillment settings`)
-      if (!anyEqual(value, secrets)) return reject('bad-token', triedHint(secrets.length, `compare with the ${header} header value in the fulfillment settings`))
+      if (!anyTokenEqual(value, secrets)) return reject('bad-token', triedHint(secrets.length, `compare with the ${header} header value in the fulfillment settings`))
     }
     return accept
   },
@@ -86,12 +86,7 @@ export const dialogflow = defineProvider({
     )
   },
 
-  sign(draft, { username, password, header, secrets }) {
-    const headers: Record<string, string> = {}
-    if (username !== undefined && password !== undefined) headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`
-    if (header !== undefined && secrets !== undefined) headers[header] = secrets[0]!
-    return withHeaders(draft, headers)
-  },
+  sign: (draft, opts) => withHeaders(draft, credentialHeaders(opts)),
 })
 
 /** Decodes `Authorization: Basic base64(user:password)`; undefined when it is not that. */

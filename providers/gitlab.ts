@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
-import { accept, anyEqual, decodeDigest, defineProvider, jsonDraft, pick, reject, secretsOption, str, toleranceOption, triedHint, withHeaders } from './kit.ts'
+import { accept, anyTokenEqual, decodeDigest, defineProvider, jsonDraft, pick, reject, secretsOption, str, toleranceOption, triedHint, withHeaders } from './kit.ts'
 import { signStandardWebhook, verifyStandardWebhook } from './standard-webhooks.ts'
 
 /** GitLab's signing tokens follow Standard Webhooks (GitLab MR !230944), whose libraries allow 5 minutes. */
@@ -36,7 +36,7 @@ export const gitlab = defineProvider({
     }
     const token = req.headers.get('x-gitlab-token')
     if (token === null) return reject('missing-token', 'expected X-Gitlab-Token; set a Secret token on the GitLab webhook')
-    return anyEqual(token, secrets) ? accept : reject('bad-token', triedHint(secrets.length, 'is X-Gitlab-Token the Secret token of this GitLab webhook?'))
+    return anyTokenEqual(token, secrets) ? accept : reject('bad-token', triedHint(secrets.length, 'is X-Gitlab-Token the Secret token of this GitLab webhook?'))
   },
 
   describe(req) {

@@ -150,6 +150,20 @@ export function anyEqual(presented: string | Uint8Array, candidates: (string | U
   return ok
 }
 
+/** Compares a presented token with the expected one in constant time, whatever their lengths (both sides are hashed first). */
+export const tokenEqual = (presented: string, expected: string): boolean => safeEqual(hash('sha256', presented), hash('sha256', expected))
+
+/** True when `presented` equals any of `tokens` (rotation); each is compared as `tokenEqual` does, none skipped. */
+export const anyTokenEqual = (presented: string, tokens: string[]): boolean => anyEqual(hash('sha256', presented), tokens.map((token) => hash('sha256', token)))
+
+/** The headers of a sender that authenticates with basic auth and/or a token in a custom header, as configured. */
+export function credentialHeaders(opts: { username?: string; password?: string; header?: string; secrets?: string[] }): Record<string, string> {
+  const headers: Record<string, string> = {}
+  if (opts.username !== undefined && opts.password !== undefined) headers.authorization = `Basic ${Buffer.from(`${opts.username}:${opts.password}`).toString('base64')}`
+  if (opts.header !== undefined && opts.secrets !== undefined) headers[opts.header] = opts.secrets[0]!
+  return headers
+}
+
 /** True when any presented digest equals any candidate; every pair is compared in constant time, none skipped. */
 export function anyDigestMatches(presented: Uint8Array[], candidates: Uint8Array[]): boolean {
   let ok = false

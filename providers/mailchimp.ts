@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { accept, anyEqual, defineProvider, hash, reject, reply, secretsOption, toDate, type RawRequest, type Verdict } from './kit.ts'
+import { accept, anyTokenEqual, defineProvider, hash, reject, reply, secretsOption, toDate, type RawRequest, type Verdict } from './kit.ts'
 
 // https://mailchimp.com/developer/marketing/guides/sync-audience-data-webhooks/
 const DOCS = 'https://mailchimp.com/developer/marketing/guides/sync-audience-data-webhooks/'
@@ -75,7 +75,7 @@ export const mailchimp = defineProvider({
 function checkToken(req: RawRequest, { secrets, queryParam }: { secrets: string[]; queryParam: string }): Verdict {
   const token = req.query.get(queryParam)
   if (!token) return reject('missing-token', `expected the token in the ?${queryParam}= query parameter of the webhook URL registered in Mailchimp`)
-  return anyEqual(token, secrets) ? accept : reject('bad-token', `the ?${queryParam}= token matches none of the ${secrets.length} configured secret(s)`)
+  return anyTokenEqual(token, secrets) ? accept : reject('bad-token', `the ?${queryParam}= token matches none of the ${secrets.length} configured secret(s)`)
 }
 
 /** `YYYY-MM-DD HH:MM:SS`, as Mailchimp's `fired_at`, read as UTC. */

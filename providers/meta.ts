@@ -6,11 +6,11 @@ import {
   pick,
   reject,
   reply,
-  safeEqual,
   secretsOption,
   signHmac,
   str,
   toDate,
+  tokenEqual,
   verifyHmacHeader,
   withHeaders,
   type HmacScheme,
@@ -65,7 +65,7 @@ export const meta = defineProvider({
     const presented = req.query.get('hub.verify_token')
     if (!presented) return reject('missing-token', 'expected hub.verify_token')
     if (verifyToken === undefined) return reject('bad-token', 'set `verifyToken` to the Verify Token entered in the App Dashboard')
-    if (!safeEqual(presented, verifyToken)) return reject('bad-token', 'hub.verify_token does not match `verifyToken`')
+    if (!tokenEqual(presented, verifyToken)) return reject('bad-token', 'hub.verify_token does not match `verifyToken`')
     const challenge = req.query.get('hub.challenge')
     if (!challenge) return reject('bad-request', 'expected hub.challenge')
     return reply(challenge)

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
-import { accept, anyEqual, defineProvider, jsonDraft, pick, reject, reply, secretsOption, str, toDate, triedHint, withHeaders, type RawRequest, type Verdict } from './kit.ts'
+import { accept, anyTokenEqual, defineProvider, jsonDraft, pick, reject, reply, secretsOption, str, toDate, triedHint, withHeaders, type RawRequest, type Verdict } from './kit.ts'
 
 // https://developer.okta.com/docs/concepts/event-hooks/
 const DOCS = 'https://developer.okta.com/docs/concepts/event-hooks/'
@@ -15,7 +15,7 @@ const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'expected a
 function verifyOkta(req: RawRequest, secrets: string[], header: string): Verdict {
   const presented = req.headers.get(header)
   if (presented === null || presented === '') return reject('missing-token', `expected the ${header} header (the event hook's Authentication field)`)
-  return anyEqual(presented, secrets)
+  return anyTokenEqual(presented, secrets)
     ? accept
     : reject('bad-token', triedHint(secrets.length, `is each secret the event hook's Authentication secret, exactly as Okta sends it (including any "Basic " prefix)?`))
 }

@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
-import { accept, anyEqual, defineProvider, hash, jsonDraft, pick, reject, safeEqual, secretsOption, str, toDate, triedHint, withHeaders, type RequestDraft } from './kit.ts'
+import { accept, anyTokenEqual, credentialHeaders, defineProvider, jsonDraft, pick, reject, secretsOption, str, tokenEqual, toDate, triedHint, withHeaders } from './kit.ts'
 
 // https://postmarkapp.com/developer/webhooks/webhooks-overview
 const DOCS = 'https://postmarkapp.com/developer/webhooks/webhooks-overview'
-
-/** Compares two tokens in constant time, whatever their lengths (both sides are hashed first). */
-const tokenEqual = (presented: string, expected: string) => safeEqual(hash('sha256', presented), hash('sha256', expected))
 
 /** Where each record type carries its event time (Inbound messages carry an RFC 2822 `Date`). */
 const TIME_FIELDS = ['BouncedAt', 'DeliveredAt', 'ReceivedAt', 'ChangedAt', 'Date']
@@ -55,7 +52,7 @@ export const postmark = defineProvider({
     if (header !== undefined && secrets !== undefined) {
       const token = req.headers.get(header)
       if (!token) return reject('missing-token', `expected ${header}; is it set in the webhook's custom headers?`)
-      if (!anyEqual(hash('sha256', token), secrets.map((s) => hash('sha256', s)))) return reject('bad-token', triedHint(secrets.length, `compare ${header} with the webhook's custom headers`))
+      if (!anyTokenEqual(token, secrets)) return reject('bad-token', triedHint(secrets.length, `compare ${header} with the webhook's custom headers`))
     }
     return accept
   },
@@ -107,10 +104,5 @@ export const postmark = defineProvider({
     return jsonDraft(records[type] ?? { ...records.Delivery, RecordType: type }, { 'user-agent': 'Postmark' }, 'http://localhost:8787/webhooks/postmark')
   },
 
-  sign(draft, { username, password, header, secrets }): RequestDraft {
-    const headers: Record<string, string> = {}
-    if (username !== undefined && password !== undefined) headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`
-    if (header !== undefined && secrets !== undefined) headers[header] = secrets[0]!
-    return withHeaders(draft, headers)
-  },
+  sign: (draft, opts) => withHeaders(draft, credentialHeaders(opts)),
 })
