@@ -3,6 +3,7 @@ import { z } from 'zod'
 import {
   accept,
   anyEqual,
+  batchKeyId,
   checkTimestamp,
   decodeDigest,
   defineProvider,
@@ -94,8 +95,7 @@ export const hubspot = defineProvider({
       .map((e) => [pick(e, 'portalId'), pick(e, 'subscriptionId'), pick(e, 'eventId'), pick(e, 'occurredAt')].map(str))
       .filter((parts) => parts[2] !== undefined)
       .map((parts) => parts.map((p) => p ?? '').join(':'))
-    const deliveryId = keys.length === 0 ? undefined : keys.length === 1 ? keys[0] : 'sha256:' + hash('sha256', keys.sort().join('\n')).toString('hex')
-    return { deliveryId, type: str(pick(events[0], 'subscriptionType')), occurredAt: toDate(pick(events[0], 'occurredAt')) }
+    return { deliveryId: batchKeyId(keys), type: str(pick(events[0], 'subscriptionType')), occurredAt: toDate(pick(events[0], 'occurredAt')) }
   },
 
   sample: (type = 'contact.creation') =>

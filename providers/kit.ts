@@ -229,6 +229,29 @@ export function pick(value: unknown, path: string): unknown {
 export const str = (value: unknown): string | undefined =>
   typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined
 
+/** `sha256:<hex>` of `data`: a delivery id for senders that send none, since a retry resends the same bytes. */
+export const sha256Id = (data: string | Uint8Array): string => 'sha256:' + hash('sha256', data).toString('hex')
+
+/** `sha256Id` of the body; undefined for an empty body. */
+export const bodyDigestId = (req: RawRequest): string | undefined => (req.body.length > 0 ? sha256Id(req.body) : undefined)
+
+/** The id of a batch from its events' keys: the key of a lone event, else `sha256Id` of the sorted keys; undefined for none. */
+export const batchKeyId = (keys: string[]): string | undefined => (keys.length === 0 ? undefined : keys.length === 1 ? keys[0] : sha256Id([...keys].sort().join('\n')))
+
+/**
+ * Describes a batch of events. deliveryId: the event's id when the batch holds one event; else a hash of
+ * all the ids (every event has one) or of the body, so a retried batch dedupes. type: the distinct event
+ * types joined by ','. occurredAt: the first event's time.
+ */
+export function describeBatch(req: RawRequest, events: unknown[] | undefined, fields: { id?: string; type: string[]; time: string }): Description {
+  if (events === undefined || events.length === 0) return {}
+  const ids = fields.id === undefined ? [] : events.map((event) => str(pick(event, fields.id!)))
+  const complete = ids.length > 0 && ids.every((id) => id !== undefined)
+  const deliveryId = complete && ids.length === 1 ? ids[0] : sha256Id(complete ? ids.join('\n') : req.body)
+  const types = [...new Set(events.map((event) => fields.type.map((field) => str(pick(event, field))).find((t) => t !== undefined)).filter((t) => t !== undefined))]
+  return { deliveryId, type: types.length > 0 ? types.join(',') : undefined, occurredAt: toDate(pick(events[0], fields.time)) }
+}
+
 const decoder = new TextDecoder()
 
 export interface RawRequestInit {

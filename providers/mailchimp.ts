@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { accept, anyTokenEqual, defineProvider, hash, reject, reply, secretsOption, toDate, type RawRequest, type Verdict } from './kit.ts'
+import { accept, anyTokenEqual, bodyDigestId, defineProvider, reject, reply, secretsOption, toDate, type RawRequest, type Verdict } from './kit.ts'
 
 // https://mailchimp.com/developer/marketing/guides/sync-audience-data-webhooks/
 const DOCS = 'https://mailchimp.com/developer/marketing/guides/sync-audience-data-webhooks/'
@@ -34,7 +34,7 @@ export const mailchimp = defineProvider({
     const form = req.form()
     // No delivery id: the body hash stands in (it holds fired_at and the member's data), so retries dedupe.
     return {
-      deliveryId: req.body.length === 0 ? undefined : 'sha256:' + hash('sha256', req.body).toString('hex'),
+      deliveryId: bodyDigestId(req),
       type: form.get('type') || undefined,
       occurredAt: utcDate(form.get('fired_at')),
     }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
-import { defineProvider, hash, pick, reply, secretsOption, str, toDate, urlHint, verifyHmacHeader, withHeaders, signHmac, type Description, type HmacScheme, type RawRequest } from './kit.ts'
+import { defineProvider, describeBatch, reply, secretsOption, urlHint, verifyHmacHeader, withHeaders, signHmac, type HmacScheme, type RawRequest } from './kit.ts'
 
 // https://mailchimp.com/developer/transactional/guides/track-respond-activity-webhooks/#authenticating-webhook-requests
 const DOCS = 'https://mailchimp.com/developer/transactional/guides/track-respond-activity-webhooks/#authenticating-webhook-requests'
@@ -67,18 +67,4 @@ function parseEvents(text: string | null): unknown[] | undefined {
   } catch {
     return undefined
   }
-}
-
-/**
- * Describes a batch of events. deliveryId: the event's id when the batch holds one event; else a hash of
- * all the ids (every event has one) or of the body, so a retried batch dedupes. type: the distinct event
- * types joined by ','. occurredAt: the first event's time.
- */
-export function describeBatch(req: RawRequest, events: unknown[] | undefined, fields: { id?: string; type: string[]; time: string }): Description {
-  if (events === undefined || events.length === 0) return {}
-  const ids = fields.id === undefined ? [] : events.map((event) => str(pick(event, fields.id!)))
-  const complete = ids.length > 0 && ids.every((id) => id !== undefined)
-  const deliveryId = complete && ids.length === 1 ? ids[0] : 'sha256:' + hash('sha256', complete ? ids.join('\n') : req.body).toString('hex')
-  const types = [...new Set(events.map((event) => fields.type.map((field) => str(pick(event, field))).find((t) => t !== undefined)).filter((t) => t !== undefined))]
-  return { deliveryId, type: types.length > 0 ? types.join(',') : undefined, occurredAt: toDate(pick(events[0], fields.time)) }
 }

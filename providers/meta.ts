@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import {
+  bodyDigestId,
   defineProvider,
-  hash,
   jsonDraft,
   pick,
   reject,
@@ -79,7 +79,7 @@ export const meta = defineProvider({
     const entry = pick(body, 'entry.0')
     const field = str(pick(entry, 'changes.0.field')) ?? (pick(entry, 'messaging') !== undefined ? 'messaging' : pick(entry, 'standby') !== undefined ? 'standby' : undefined)
     return {
-      deliveryId: req.body.length > 0 ? 'sha256:' + hash('sha256', req.body).toString('hex') : undefined,
+      deliveryId: bodyDigestId(req),
       type: object && field ? `${object}.${field}` : object,
       occurredAt: toDate(pick(entry, 'time')),
     }

@@ -1,6 +1,5 @@
 import { z } from 'zod'
-import { defineProvider, jsonDraft, pick, reject, safeEqual, secretsOption, signHmac, verifyHmacHeader, withHeaders, RAW_BODY_HINT, type HmacScheme } from './kit.ts'
-import { describeBatch } from './mandrill.ts'
+import { defineProvider, describeBatch, jsonDraft, pick, reject, safeEqual, secretsOption, signHmac, verifyHmacHeader, withHeaders, RAW_BODY_HINT, type HmacScheme } from './kit.ts'
 
 // https://pusher.com/docs/channels/server_api/webhooks/#authentication
 const DOCS = 'https://pusher.com/docs/channels/server_api/webhooks/#authentication'

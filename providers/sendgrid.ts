@@ -1,7 +1,6 @@
 import { createPublicKey, randomUUID, sign as ecdsaSign, verify as ecdsaVerify, type KeyObject } from 'node:crypto'
 import { z } from 'zod'
-import { accept, checkTimestamp, decodeDigest, defineProvider, jsonDraft, parseIntStrict, reject, toleranceOption, withHeaders, RAW_BODY_HINT } from './kit.ts'
-import { describeBatch } from './mandrill.ts'
+import { accept, checkTimestamp, decodeDigest, defineProvider, describeBatch, jsonDraft, parseIntStrict, reject, toleranceOption, withHeaders, RAW_BODY_HINT } from './kit.ts'
 
 // https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/getting-started-event-webhook-security-features
 const DOCS = 'https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/getting-started-event-webhook-security-features'

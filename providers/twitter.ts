@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { defineProvider, hash, hmac, jsonDraft, pick, reject, reply, secretsOption, signHmac, toDate, verifyHmacHeader, withHeaders, type HmacScheme } from './kit.ts'
+import { bodyDigestId, defineProvider, hmac, jsonDraft, pick, reject, reply, secretsOption, signHmac, toDate, verifyHmacHeader, withHeaders, type HmacScheme } from './kit.ts'
 
 // https://docs.x.com/x-api/webhooks/quickstart (Account Activity API: CRC check and x-twitter-webhooks-signature)
 const DOCS = 'https://docs.x.com/x-api/webhooks/quickstart'
@@ -37,7 +37,7 @@ export const twitter = defineProvider({
     const key = activityKey(body)
     const first = key ? (pick(body, `${key}.0`) ?? pick(body, key)) : undefined
     return {
-      deliveryId: req.body.length > 0 ? 'sha256:' + hash('sha256', req.body).toString('hex') : undefined,
+      deliveryId: bodyDigestId(req),
       type: key,
       occurredAt: toDate(pick(first, 'timestamp_ms') ?? pick(first, 'created_timestamp')),
     }

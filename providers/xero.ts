@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { z } from 'zod'
-import { defineProvider, hash, jsonDraft, pick, reply, secretsOption, signHmac, str, toDate, verifyHmacHeader, withHeaders, type HmacScheme, type RawRequest } from './kit.ts'
+import { batchKeyId, defineProvider, jsonDraft, pick, reply, secretsOption, signHmac, str, toDate, verifyHmacHeader, withHeaders, type HmacScheme, type RawRequest } from './kit.ts'
 
 // https://developer.xero.com/documentation/guides/webhooks/configuring-your-server/
 const DOCS = 'https://developer.xero.com/documentation/guides/webhooks/configuring-your-server/'
@@ -47,8 +47,7 @@ export const xero = defineProvider({
     const keys = list
       .filter((e) => str(pick(e, 'resourceId')) !== undefined)
       .map((e) => [str(pick(e, 'tenantId')) ?? '', typeOf(e) ?? '', str(pick(e, 'resourceId')), str(pick(e, 'eventDateUtc')) ?? ''].join(':'))
-    const deliveryId = keys.length === 0 ? undefined : keys.length === 1 ? keys[0] : 'sha256:' + hash('sha256', keys.sort().join('\n')).toString('hex')
-    return { deliveryId, type: typeOf(list[0]), occurredAt: utc(pick(list[0], 'eventDateUtc')) }
+    return { deliveryId: batchKeyId(keys), type: typeOf(list[0]), occurredAt: utc(pick(list[0], 'eventDateUtc')) }
   },
 
   sample(type = 'CONTACT.UPDATE') {
