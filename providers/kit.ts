@@ -216,6 +216,10 @@ export function toDate(value: unknown): Date | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d
 }
 
+/** `YYYY-MM-DD HH:MM:SS` read as UTC (Mailchimp's `fired_at`, Vonage's `message-timestamp`, Paddle Classic's `event_time`); undefined otherwise. */
+export const parseUtcDateTime = (value: unknown): Date | undefined =>
+  typeof value === 'string' && /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(value) ? toDate(`${value.replace(' ', 'T')}Z`) : undefined
+
 /** A string field of a parsed JSON object, or undefined. `path` is dotted ('data.object.id'). */
 export function pick(value: unknown, path: string): unknown {
   let v: any = value
@@ -264,6 +268,13 @@ export interface RawRequestInit {
   query?: string
   headers?: Headers | Record<string, string> | [string, string][]
   body?: Uint8Array | string
+}
+
+/** The fields of a delivery, whatever its shape: a JSON object, else the query (GET) or the urlencoded form. */
+export function requestFields(req: RawRequest): Record<string, unknown> {
+  const json = req.json()
+  if (json !== null && typeof json === 'object' && !Array.isArray(json)) return json as Record<string, unknown>
+  return Object.fromEntries(req.method === 'GET' ? req.query : req.form())
 }
 
 /** Builds a RawRequest. The body helpers are lazy and computed once. */

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { accept, anyTokenEqual, bodyDigestId, defineProvider, reject, reply, secretsOption, toDate, type RawRequest, type Verdict } from './kit.ts'
+import { accept, anyTokenEqual, bodyDigestId, defineProvider, parseUtcDateTime, reject, reply, secretsOption, type RawRequest, type Verdict } from './kit.ts'
 
 // https://mailchimp.com/developer/marketing/guides/sync-audience-data-webhooks/
 const DOCS = 'https://mailchimp.com/developer/marketing/guides/sync-audience-data-webhooks/'
@@ -36,7 +36,7 @@ export const mailchimp = defineProvider({
     return {
       deliveryId: bodyDigestId(req),
       type: form.get('type') || undefined,
-      occurredAt: utcDate(form.get('fired_at')),
+      occurredAt: parseUtcDateTime(form.get('fired_at')),
     }
   },
 
@@ -77,6 +77,3 @@ function checkToken(req: RawRequest, { secrets, queryParam }: { secrets: string[
   if (!token) return reject('missing-token', `expected the token in the ?${queryParam}= query parameter of the webhook URL registered in Mailchimp`)
   return anyTokenEqual(token, secrets) ? accept : reject('bad-token', `the ?${queryParam}= token matches none of the ${secrets.length} configured secret(s)`)
 }
-
-/** `YYYY-MM-DD HH:MM:SS`, as Mailchimp's `fired_at`, read as UTC. */
-const utcDate = (value: string | null) => (value !== null && /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(value) ? toDate(`${value.replace(' ', 'T')}Z`) : undefined)

@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, randomInt, sign as rsaSign, verify as rsaVerify } from 'node:crypto'
 import { z } from 'zod'
-import { accept, decodeDigest, defineProvider, reject, toDate } from './kit.ts'
+import { accept, decodeDigest, defineProvider, parseUtcDateTime, reject } from './kit.ts'
 
 const isPublicKey = (pem: string) => {
   try {
@@ -40,12 +40,11 @@ export const paddleClassic = defineProvider({
 
   describe(req) {
     const form = req.form()
-    const eventTime = form.get('event_time')
     return {
       deliveryId: form.get('alert_id') ?? undefined,
       type: form.get('alert_name') ?? undefined,
       // "2024-05-14 10:12:33", in UTC.
-      occurredAt: eventTime && /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(eventTime) ? toDate(eventTime.replace(' ', 'T') + 'Z') : undefined,
+      occurredAt: parseUtcDateTime(form.get('event_time')),
     }
   },
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { parse as parseQuerystring, stringify as stringifyQuerystring } from 'node:querystring'
 import { z } from 'zod'
-import { accept, anyEqual, defineProvider, hash, hmac, reject, safeEqual, secretsOption, str, toDate, triedHint, urlHint, withHeaders, type RawRequest, type RequestDraft } from './kit.ts'
+import { accept, anyEqual, defineProvider, hash, hmac, reject, requestFields, safeEqual, secretsOption, str, toDate, triedHint, urlHint, withHeaders, type RawRequest, type RequestDraft } from './kit.ts'
 
 // https://www.twilio.com/docs/usage/webhooks/webhooks-security
 const DOCS = 'https://www.twilio.com/docs/usage/webhooks/webhooks-security'
@@ -37,7 +37,7 @@ export const twilio = defineProvider({
   },
 
   describe(req) {
-    const params = describeParams(req)
+    const params = requestFields(req)
     const sid = str(params.MessageSid) ?? str(params.SmsSid) ?? str(params.CallSid)
     const status = str(params.MessageStatus) ?? str(params.SmsStatus) ?? str(params.CallStatus)
     // Status callbacks reuse the Sid for every status; the idempotency token is stable across Twilio's retries.
@@ -161,11 +161,4 @@ function withLegacyQuerystring(url: string): string {
   const queryStart = url.indexOf('?')
   if (queryStart === -1 || queryStart === url.length - 1) return url
   return url.slice(0, queryStart) + '?' + stringifyQuerystring(parseQuerystring(url.slice(queryStart + 1)))
-}
-
-/** The fields of a delivery: the form for POST, the query for GET, or a JSON object. */
-function describeParams(req: RawRequest): Record<string, unknown> {
-  const json = req.json()
-  if (json !== null && typeof json === 'object' && !Array.isArray(json)) return json as Record<string, unknown>
-  return Object.fromEntries(req.method === 'GET' ? req.query : req.form())
 }

@@ -11,8 +11,10 @@ import {
   hmac,
   jsonDraft,
   parseIntStrict,
+  parseUtcDateTime,
   pick,
   reject,
+  requestFields,
   safeEqual,
   secretsOption,
   str,
@@ -71,14 +73,14 @@ export const vonage = defineProvider({
   },
 
   describe(req) {
-    const params = describeParams(req)
+    const params = requestFields(req)
     const id = str(params.message_uuid) ?? str(params.messageId) ?? str(params.uuid)
     // A message or call keeps its id across status callbacks (submitted, delivered, read…): the status is part of the delivery.
     const status = str(params.status)
     return {
       deliveryId: id === undefined ? undefined : status === undefined ? id : `${id}:${status}`,
       type: status ?? str(params.message_type) ?? str(params.type),
-      occurredAt: toDate(params.timestamp) ?? utcDate(params['message-timestamp']),
+      occurredAt: toDate(params.timestamp) ?? parseUtcDateTime(params['message-timestamp']),
     }
   },
 
@@ -228,13 +230,3 @@ function fromBase64url(part: string): unknown {
 }
 
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
-
-/** The fields of a delivery, whatever its shape: a JSON object, else the query (GET) or form. */
-function describeParams(req: RawRequest): Record<string, unknown> {
-  const json = req.json()
-  if (json !== null && typeof json === 'object' && !Array.isArray(json)) return json as Record<string, unknown>
-  return Object.fromEntries(req.method === 'GET' ? req.query : req.form())
-}
-
-/** `YYYY-MM-DD HH:MM:SS` in UTC, as the SMS API's `message-timestamp`. */
-const utcDate = (value: unknown) => (typeof value === 'string' && /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(value) ? toDate(`${value.replace(' ', 'T')}Z`) : undefined)
