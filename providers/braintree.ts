@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
-import { accept, anyDigestMatches, decodeDigest, defineProvider, hash, hmac, reject, secretsOption, toDate, triedHint } from './kit.ts'
-
-const FORM = 'application/x-www-form-urlencoded'
+import { accept, anyDigestMatches, decodeDigest, defineProvider, formDraft, hash, hmac, reject, secretsOption, toDate, triedHint } from './kit.ts'
 
 // https://developer.paypal.com/braintree/docs/guides/webhooks/parse
 export const braintree = defineProvider({
@@ -71,7 +69,7 @@ export const braintree = defineProvider({
     ].join('\n')
     // Braintree wraps the base64 payload at 60 characters, each line ending in "\n" (Ruby's Base64.encode64).
     const payload = (Buffer.from(xml).toString('base64').match(/.{1,60}/g) ?? []).map((line) => line + '\n').join('')
-    return { method: 'POST', url: 'http://localhost:8787/webhooks/braintree', headers: { 'content-type': FORM, 'user-agent': 'Braintree/1.0' }, body: new URLSearchParams({ bt_payload: payload }).toString() }
+    return formDraft({ bt_payload: payload }, { 'user-agent': 'Braintree/1.0' }, 'http://localhost:8787/webhooks/braintree')
   },
 
   sign(draft, { publicKey, secrets }) {

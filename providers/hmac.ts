@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
-import { defineProvider, jsonDraft, secretsOption, signHmac, verifyHmacHeader, withHeaders, type Description, type RawRequest } from './kit.ts'
+import { defineProvider, jsonDraft, parseJson, pick, secretsOption, signHmac, verifyHmacHeader, withHeaders, type Description, type RawRequest } from './kit.ts'
 
 const headerName = z
   .string()
@@ -44,11 +44,11 @@ export const hmac = defineProvider({
     ),
 
   sign(draft, { secrets, header, algorithm, encoding, prefix, idHeader, typeHeader }) {
-    const event = safeJson(draft.body)
+    const type = pick(parseJson(draft.body), 'type')
     const extra: Record<string, string> = {}
     // Carry the sample's id/type into the configured headers so a signed sample describes itself.
     if (idHeader && !draft.headers[idHeader]) extra[idHeader] = draft.headers['x-webhook-id'] ?? randomUUID()
-    if (typeHeader && !draft.headers[typeHeader] && typeof event?.type === 'string') extra[typeHeader] = event.type
+    if (typeHeader && !draft.headers[typeHeader] && typeof type === 'string') extra[typeHeader] = type
     return withHeaders(draft, { ...extra, [header]: signHmac({ header, algorithm, encoding, prefix }, secrets[0]!, draft.body) })
   },
 })
@@ -58,14 +58,5 @@ export function describeHmac(req: RawRequest, opts?: Pick<HmacOptions, 'idHeader
   return {
     deliveryId: (opts?.idHeader && req.headers.get(opts.idHeader)) || undefined,
     type: (opts?.typeHeader && req.headers.get(opts.typeHeader)) || undefined,
-  }
-}
-
-const safeJson = (text: string): { type?: unknown } | undefined => {
-  try {
-    const value = JSON.parse(text)
-    return value && typeof value === 'object' ? value : undefined
-  } catch {
-    return undefined
   }
 }

@@ -220,6 +220,16 @@ export function toDate(value: unknown): Date | undefined {
 export const parseUtcDateTime = (value: unknown): Date | undefined =>
   typeof value === 'string' && /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(value) ? toDate(`${value.replace(' ', 'T')}Z`) : undefined
 
+/** `JSON.parse` that returns undefined for text that is not JSON, or for no text. */
+export function parseJson(text: string | null | undefined): unknown {
+  if (text === null || text === undefined) return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
 /** A string field of a parsed JSON object, or undefined. `path` is dotted ('data.object.id'). */
 export function pick(value: unknown, path: string): unknown {
   let v: any = value
@@ -327,6 +337,14 @@ export const jsonDraft = (body: unknown, headers: Record<string, string> = {}, u
   url,
   headers: { 'content-type': 'application/json', ...headers },
   body: JSON.stringify(body),
+})
+
+/** A urlencoded-form draft with a content type, for `sample()`. */
+export const formDraft = (fields: Record<string, string>, headers: Record<string, string> = {}, url = 'http://localhost:8787/webhooks/example'): RequestDraft => ({
+  method: 'POST',
+  url,
+  headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+  body: new URLSearchParams(fields).toString(),
 })
 
 /** A signature that is an HMAC of some payload, carried in one header. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
-import { accept, anyEqual, checkTimestamp, decodeDigest, defineProvider, hmac, jsonDraft, pick, reject, secretsOption, str, toDate, toleranceOption, triedHint, withHeaders, RAW_BODY_HINT } from './kit.ts'
+import { accept, anyEqual, checkTimestamp, decodeDigest, defineProvider, hmac, jsonDraft, parseJson, pick, reject, secretsOption, str, toDate, toleranceOption, triedHint, withHeaders, RAW_BODY_HINT } from './kit.ts'
 
 /** The window @linear/sdk's LinearWebhookClient enforces on the signed webhookTimestamp. */
 const TOLERANCE_SECONDS = 60
@@ -80,13 +80,9 @@ export const linear = defineProvider({
 
   /** Stamps webhookTimestamp with `now`, as Linear does when it sends, then signs the body. */
   sign(draft, { secrets }, now) {
-    let body = draft.body
-    try {
-      const json = JSON.parse(body)
-      if (typeof json === 'object' && json !== null && !Array.isArray(json)) body = JSON.stringify({ ...json, webhookTimestamp: now.getTime() })
-    } catch {
-      // Not JSON: signed as it is.
-    }
+    const json = parseJson(draft.body)
+    // Not a JSON object: signed as it is.
+    const body = typeof json === 'object' && json !== null && !Array.isArray(json) ? JSON.stringify({ ...json, webhookTimestamp: now.getTime() }) : draft.body
     return withHeaders({ ...draft, body }, { 'linear-signature': hmac('sha256', secrets[0]!, body).toString('hex'), 'linear-timestamp': String(now.getTime()) })
   },
 })

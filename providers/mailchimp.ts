@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { accept, anyTokenEqual, bodyDigestId, defineProvider, parseUtcDateTime, reject, reply, secretsOption, type RawRequest, type Verdict } from './kit.ts'
+import { accept, anyTokenEqual, bodyDigestId, defineProvider, formDraft, parseUtcDateTime, reject, reply, secretsOption, type RawRequest, type Verdict } from './kit.ts'
 
 // https://mailchimp.com/developer/marketing/guides/sync-audience-data-webhooks/
 const DOCS = 'https://mailchimp.com/developer/marketing/guides/sync-audience-data-webhooks/'
@@ -56,12 +56,7 @@ export const mailchimp = defineProvider({
             : type === 'unsubscribe'
               ? { 'data[action]': 'unsub', 'data[reason]': 'manual', ...member, 'data[ip_opt]': '10.20.10.30', 'data[campaign_id]': 'cb398d21d2', ...merges }
               : { ...member, 'data[ip_opt]': '10.20.10.30', 'data[ip_signup]': '10.20.10.30', ...merges }
-    return {
-      method: 'POST',
-      url: 'http://localhost:8787/webhooks/mailchimp',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'MailChimp' },
-      body: new URLSearchParams({ type, fired_at: firedAt, ...data }).toString(),
-    }
+    return formDraft({ type, fired_at: firedAt, ...data }, { 'user-agent': 'MailChimp' }, 'http://localhost:8787/webhooks/mailchimp')
   },
 
   /** Puts the first token in the URL's query, as it sits in the URL registered in Mailchimp. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
-import { accept, anyDigestMatches, checkTimestamp, decodeDigest, defineProvider, hmac, jsonDraft, parseIntStrict, pick, reject, secretsOption, str, toDate, toleranceOption, triedHint, type RawRequest } from './kit.ts'
+import { accept, anyDigestMatches, checkTimestamp, decodeDigest, defineProvider, hmac, jsonDraft, parseIntStrict, parseJson, pick, reject, secretsOption, str, toDate, toleranceOption, triedHint, type RawRequest } from './kit.ts'
 
 /**
  * Mailgun names no window and warns that "there can be delays in webhook processing … so you don't want
@@ -91,12 +91,7 @@ export const mailgun = defineProvider({
     const timestamp = String(Math.floor(now.getTime() / 1000))
     const token = randomBytes(25).toString('hex')
     const signature = hmac('sha256', secrets[0]!, timestamp, token).toString('hex')
-    let json: unknown
-    try {
-      json = JSON.parse(draft.body)
-    } catch {
-      json = undefined
-    }
+    const json = parseJson(draft.body)
     if (isObject(json)) {
       const { signature: _unsigned, ...rest } = json
       return { ...draft, body: JSON.stringify({ signature: { token, timestamp, signature }, ...rest }) }

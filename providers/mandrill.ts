@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
-import { defineProvider, describeBatch, reply, secretsOption, urlHint, verifyHmacHeader, withHeaders, signHmac, type HmacScheme, type RawRequest } from './kit.ts'
+import { defineProvider, describeBatch, formDraft, parseJson, reply, secretsOption, urlHint, verifyHmacHeader, withHeaders, signHmac, type HmacScheme, type RawRequest } from './kit.ts'
 
 // https://mailchimp.com/developer/transactional/guides/track-respond-activity-webhooks/#authenticating-webhook-requests
 const DOCS = 'https://mailchimp.com/developer/transactional/guides/track-respond-activity-webhooks/#authenticating-webhook-requests'
@@ -38,12 +38,7 @@ export const mandrill = defineProvider({
     const ts = Math.floor(Date.now() / 1000)
     const msg = { ts, subject: 'This an example webhook message', email: 'example.webhook@mandrillapp.com', sender: 'example.sender@mandrillapp.com', tags: ['webhook-example'], opens: [], clicks: [], state: 'sent', metadata: { user_id: 111 }, _id: id, _version: 'exampleaaaaaaaaaaaaaaa' }
     const event = { event: type, msg, _id: id, ts }
-    return {
-      method: 'POST',
-      url: 'http://localhost:8787/webhooks/mandrill',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Mandrill-Webhook/1.0' },
-      body: new URLSearchParams({ mandrill_events: JSON.stringify([event]) }).toString(),
-    }
+    return formDraft({ mandrill_events: JSON.stringify([event]) }, { 'user-agent': 'Mandrill-Webhook/1.0' }, 'http://localhost:8787/webhooks/mandrill')
   },
 
   sign: (draft, { secrets }) => withHeaders(draft, { 'x-mandrill-signature': signHmac(SCHEME, secrets[0]!, signedString(draft.url, new URLSearchParams(draft.body))) }),
@@ -60,11 +55,6 @@ function signedString(url: string, form: URLSearchParams): string {
 }
 
 function parseEvents(text: string | null): unknown[] | undefined {
-  if (text === null) return undefined
-  try {
-    const events: unknown = JSON.parse(text)
-    return Array.isArray(events) ? events : undefined
-  } catch {
-    return undefined
-  }
+  const events = parseJson(text)
+  return Array.isArray(events) ? events : undefined
 }

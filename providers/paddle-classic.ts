@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, randomInt, sign as rsaSign, verify as rsaVerify } from 'node:crypto'
 import { z } from 'zod'
-import { accept, decodeDigest, defineProvider, parseUtcDateTime, reject } from './kit.ts'
+import { accept, decodeDigest, defineProvider, formDraft, parseUtcDateTime, reject } from './kit.ts'
 
 const isPublicKey = (pem: string) => {
   try {
@@ -69,12 +69,7 @@ export const paddleClassic = defineProvider({
       update_url: 'https://sandbox-checkout.paddle.com/subscription/update?user=4&subscription=5&hash=bbb',
       user_id: '4',
     }
-    return {
-      method: 'POST',
-      url: 'http://localhost:8787/webhooks/paddle-classic',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(fields).toString(),
-    }
+    return formDraft(fields, {}, 'http://localhost:8787/webhooks/paddle-classic')
   },
 
   sign(draft, { privateKey }) {

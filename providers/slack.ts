@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import {
   defineProvider,
+  formDraft,
   jsonDraft,
+  parseJson,
   pick,
   reject,
   reply,
@@ -14,7 +16,6 @@ import {
   verifyTimestampedHmac,
   withHeaders,
   type RawRequest,
-  type RequestDraft,
   type TimestampedHmacScheme,
   type Verdict,
 } from './kit.ts'
@@ -125,21 +126,6 @@ export const slack = defineProvider({
 const verifySlack = (req: RawRequest, { secrets, toleranceSeconds }: SlackOptions, now: Date): Verdict => verifyTimestampedHmac(req, secrets, SCHEME, now, toleranceSeconds)
 
 const isForm = (req: RawRequest) => (req.headers.get('content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')
-
-const parseJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
-  }
-}
-
-const formDraft = (fields: Record<string, string>, headers: Record<string, string>, url: string): RequestDraft => ({
-  method: 'POST',
-  url,
-  headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-  body: new URLSearchParams(fields).toString(),
-})
 
 // https://docs.slack.dev/interactivity/implementing-slash-commands
 const slashCommand = () => ({

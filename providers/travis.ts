@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, randomInt, sign as rsaSign, verify as rsaVerify } from 'node:crypto'
 import { z } from 'zod'
-import { accept, decodeDigest, defineProvider, pick, reject, str, toDate, withHeaders, type RawRequest } from './kit.ts'
+import { accept, decodeDigest, defineProvider, formDraft, parseJson, pick, reject, str, toDate, withHeaders, type RawRequest } from './kit.ts'
 
 const DOCS = 'https://docs.travis-ci.com/user/notifications/#verifying-webhook-requests'
 
@@ -87,12 +87,7 @@ export const travis = defineProvider({
       tag: null,
       repository: { id: 1, name: 'minimal', owner_name: 'svenfuchs', url: 'https://github.com/svenfuchs/minimal' },
     }
-    return {
-      method: 'POST',
-      url: 'http://localhost:8787/webhooks/travis',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'travis-repo-slug': 'svenfuchs/minimal' },
-      body: new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
-    }
+    return formDraft({ payload: JSON.stringify(payload) }, { 'travis-repo-slug': 'svenfuchs/minimal' }, 'http://localhost:8787/webhooks/travis')
   },
 
   sign(draft, { privateKey }) {
@@ -111,12 +106,4 @@ function verifySha1(publicKey: string, payload: string, signature: Uint8Array): 
   }
 }
 
-function buildOf(req: RawRequest): unknown {
-  const payload = req.form().get('payload')
-  if (payload === null) return undefined
-  try {
-    return JSON.parse(payload)
-  } catch {
-    return undefined
-  }
-}
+const buildOf = (req: RawRequest): unknown => parseJson(req.form().get('payload'))

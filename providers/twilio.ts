@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { parse as parseQuerystring, stringify as stringifyQuerystring } from 'node:querystring'
 import { z } from 'zod'
-import { accept, anyEqual, defineProvider, hash, hmac, reject, requestFields, safeEqual, secretsOption, str, toDate, triedHint, urlHint, withHeaders, type RawRequest, type RequestDraft } from './kit.ts'
+import { accept, anyEqual, defineProvider, formDraft, hash, hmac, reject, requestFields, safeEqual, secretsOption, str, toDate, triedHint, urlHint, withHeaders, type RawRequest, type RequestDraft } from './kit.ts'
 
 // https://www.twilio.com/docs/usage/webhooks/webhooks-security
 const DOCS = 'https://www.twilio.com/docs/usage/webhooks/webhooks-security'
@@ -59,12 +59,7 @@ export const twilio = defineProvider({
         : type === 'incoming-message'
           ? { ...common, MessageSid: messageSid, SmsSid: messageSid, SmsMessageSid: messageSid, SmsStatus: 'received', Body: 'Hello from Twilio', NumMedia: '0', NumSegments: '1', From: '+14155552671', To: '+15005550006', ToCountry: 'US' }
           : { ...common, MessageSid: messageSid, SmsSid: messageSid, MessageStatus: 'delivered', SmsStatus: 'delivered', From: '+15005550006', To: '+14155552671' }
-    return {
-      method: 'POST',
-      url: 'http://localhost:8787/webhooks/twilio',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'TwilioProxy/1.1', 'i-twilio-idempotency-token': randomUUID() },
-      body: new URLSearchParams(fields).toString(),
-    }
+    return formDraft(fields, { 'user-agent': 'TwilioProxy/1.1', 'i-twilio-idempotency-token': randomUUID() }, 'http://localhost:8787/webhooks/twilio')
   },
 
   /** Signs as Twilio does: form POSTs over URL + sorted params, GETs over the URL, JSON over the URL after adding `bodySHA256`. */

@@ -11,6 +11,7 @@ import {
   hmac,
   jsonDraft,
   parseIntStrict,
+  parseJson,
   parseUtcDateTime,
   pick,
   reject,
@@ -221,12 +222,6 @@ function verifyJwt(req: RawRequest, token: string, secrets: string[], toleranceS
   return accept
 }
 
-function fromBase64url(part: string): unknown {
-  try {
-    return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'))
-  } catch {
-    return undefined
-  }
-}
+const fromBase64url = (part: string): unknown => parseJson(Buffer.from(part, 'base64url').toString('utf8'))
 
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
