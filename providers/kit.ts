@@ -1,7 +1,7 @@
 // The provider kit: the small types and helpers every provider module is built from.
 // Providers see a plain request with the exact body bytes and return a verdict; they know
 // nothing of HTTP frameworks, storage or config files (ARCHITECTURE.md, "Provider modules").
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, createPrivateKey, createPublicKey, sign as signWithKey, timingSafeEqual, verify as verifyWithKey } from 'node:crypto'
 import nacl from 'tweetnacl'
 import { z, type ZodType } from 'zod'
 
@@ -123,6 +123,17 @@ export function safeEqual(a: string | Uint8Array, b: string | Uint8Array): boole
 /** One or more secrets; any may match (rotation). The config turns `secret: 'x'` into `secrets: ['x']`. */
 export const secretsOption = z.array(z.string().min(1, 'expected a non-empty secret')).min(1, 'expected at least one secret')
 
+/** A PEM public key, checked when the config is loaded; `message` says where the user finds the key. */
+export const pemPublicKeyOption = (message: string) =>
+  z.string().refine((pem) => {
+    try {
+      createPublicKey(pem)
+      return true
+    } catch {
+      return false
+    }
+  }, message)
+
 /** A timestamp window in seconds, defaulting to the provider's documented one. */
 export const toleranceOption = (defaultSeconds: number) => z.number().int().nonnegative().default(defaultSeconds)
 
@@ -170,6 +181,24 @@ export function anyDigestMatches(presented: Uint8Array[], candidates: Uint8Array
   for (const digest of presented) ok = anyEqual(digest, candidates) || ok
   return ok
 }
+
+/** A base64 RSA signature, whitespace ignored: 64 to 1024 bytes (512- to 8192-bit keys); undefined otherwise. */
+export function decodeRsaSignature(text: string): Buffer | undefined {
+  const signature = decodeDigest(text.replace(/\s+/g, ''), 'base64')
+  return signature && signature.length >= 64 && signature.length <= 1024 ? signature : undefined
+}
+
+/** RSA-SHA1 (PKCS#1 v1.5) verification of `data` under a PEM public key; false, never a throw, for a key or signature Node cannot use. */
+export function verifyRsaSha1(publicKey: string, data: string, signature: Uint8Array): boolean {
+  try {
+    return verifyWithKey('sha1', Buffer.from(data), publicKey, signature)
+  } catch {
+    return false
+  }
+}
+
+/** The base64 RSA-SHA1 signature of `data` with a PEM private key (test-only signing). */
+export const signRsaSha1 = (privateKey: string, data: string): string => signWithKey('sha1', Buffer.from(data), createPrivateKey(privateKey)).toString('base64')
 
 /** A tweetnacl secret key from a 32-byte Ed25519 seed or a 64-byte secret key (test-only signing); throws on any other length. */
 export function ed25519SecretKey(key: Uint8Array): Uint8Array {

@@ -1,15 +1,6 @@
-import { createPrivateKey, createPublicKey, randomInt, sign as rsaSign, verify as rsaVerify } from 'node:crypto'
+import { randomInt } from 'node:crypto'
 import { z } from 'zod'
-import { accept, decodeDigest, defineProvider, formDraft, parseUtcDateTime, reject } from './kit.ts'
-
-const isPublicKey = (pem: string) => {
-  try {
-    createPublicKey(pem)
-    return true
-  } catch {
-    return false
-  }
-}
+import { accept, decodeRsaSignature, defineProvider, formDraft, parseUtcDateTime, pemPublicKeyOption, reject, signRsaSha1, verifyRsaSha1 } from './kit.ts'
 
 // https://classic.paddle.com/webhooks/verifying-webhooks/
 export const paddleClassic = defineProvider({
@@ -18,7 +9,7 @@ export const paddleClassic = defineProvider({
   docs: 'https://classic.paddle.com/webhooks/verifying-webhooks/',
   options: z.object({
     /** The vendor public key (PEM), from Developer Tools > Public Key in the Paddle Classic dashboard. */
-    publicKey: z.string().refine(isPublicKey, 'expected the PEM public key from Developer Tools > Public Key'),
+    publicKey: pemPublicKeyOption('expected the PEM public key from Developer Tools > Public Key'),
     /** Test-only: the RSA private key (PEM) `sign` uses. Paddle signs with its own; verifying never needs it. */
     privateKey: z.string().optional(),
   }),
@@ -27,15 +18,11 @@ export const paddleClassic = defineProvider({
     const form = req.form()
     const header = form.get('p_signature')
     if (!header) return reject('missing-signature', 'expected a p_signature form field')
-    const signature = decodeDigest(header.replace(/\s+/g, ''), 'base64')
-    if (!signature || signature.length < 64 || signature.length > 1024) return reject('malformed-signature', 'p_signature should hold a base64 RSA signature')
-    let ok = false
-    try {
-      ok = rsaVerify('sha1', Buffer.from(signedFields(form)), publicKey, signature)
-    } catch {
-      ok = false
-    }
-    return ok ? accept : reject('mismatch', 'p_signature does not verify under the configured publicKey; is it the public key of this Paddle Classic vendor account, and is the body the unmodified form post?')
+    const signature = decodeRsaSignature(header)
+    if (!signature) return reject('malformed-signature', 'p_signature should hold a base64 RSA signature')
+    return verifyRsaSha1(publicKey, signedFields(form), signature)
+      ? accept
+      : reject('mismatch', 'p_signature does not verify under the configured publicKey; is it the public key of this Paddle Classic vendor account, and is the body the unmodified form post?')
   },
 
   describe(req) {
@@ -43,7 +30,6 @@ export const paddleClassic = defineProvider({
     return {
       deliveryId: form.get('alert_id') ?? undefined,
       type: form.get('alert_name') ?? undefined,
-      // "2024-05-14 10:12:33", in UTC.
       occurredAt: parseUtcDateTime(form.get('event_time')),
     }
   },
@@ -76,7 +62,7 @@ export const paddleClassic = defineProvider({
     if (!privateKey) throw new Error('paddle-classic: sign needs the test-only `privateKey` option (an RSA private key, PEM)')
     const form = new URLSearchParams(draft.body)
     form.delete('p_signature')
-    form.append('p_signature', rsaSign('sha1', Buffer.from(signedFields(form)), createPrivateKey(privateKey)).toString('base64'))
+    form.append('p_signature', signRsaSha1(privateKey, signedFields(form)))
     return { ...draft, body: form.toString() }
   },
 })

@@ -1,19 +1,10 @@
-import { createPrivateKey, createPublicKey, randomInt, sign as rsaSign, verify as rsaVerify } from 'node:crypto'
+import { randomInt } from 'node:crypto'
 import { z } from 'zod'
-import { accept, decodeDigest, defineProvider, formDraft, parseJson, pick, reject, str, toDate, withHeaders, type RawRequest } from './kit.ts'
+import { accept, decodeRsaSignature, defineProvider, formDraft, parseJson, pemPublicKeyOption, pick, reject, signRsaSha1, str, toDate, verifyRsaSha1, withHeaders, type RawRequest } from './kit.ts'
 
 const DOCS = 'https://docs.travis-ci.com/user/notifications/#verifying-webhook-requests'
 
-const isPublicKey = (pem: string) => {
-  try {
-    createPublicKey(pem)
-    return true
-  } catch {
-    return false
-  }
-}
-
-const publicKeyPem = z.string().refine(isPublicKey, 'expected a PEM public key: config.notifications.webhook.public_key from https://api.travis-ci.com/config')
+const publicKeyPem = pemPublicKeyOption('expected a PEM public key: config.notifications.webhook.public_key from https://api.travis-ci.com/config')
 
 // https://docs.travis-ci.com/user/notifications/#verifying-webhook-requests
 export const travis = defineProvider({
@@ -34,12 +25,12 @@ export const travis = defineProvider({
   verify(req, { publicKey }) {
     const header = req.headers.get('signature')
     if (!header) return reject('missing-signature', 'expected a Signature header')
-    const signature = decodeDigest(header.replace(/\s+/g, ''), 'base64')
-    if (!signature || signature.length < 64 || signature.length > 1024) return reject('malformed-signature', 'Signature should hold a base64 RSA signature')
+    const signature = decodeRsaSignature(header)
+    if (!signature) return reject('malformed-signature', 'Signature should hold a base64 RSA signature')
     const payload = req.form().get('payload')
     if (payload === null) return reject('bad-request', 'expected a form-encoded body with a payload field (Travis signs that field)')
     // Public-key signatures: nothing secret to time, so the first matching key may end the search.
-    const ok = publicKey.some((key) => verifySha1(key, payload, signature))
+    const ok = publicKey.some((key) => verifyRsaSha1(key, payload, signature))
     return ok
       ? accept
       : reject(
@@ -94,16 +85,8 @@ export const travis = defineProvider({
     if (!privateKey) throw new Error('travis: sign needs the test-only `privateKey` option (an RSA private key, PEM)')
     const payload = new URLSearchParams(draft.body).get('payload')
     if (payload === null) throw new Error('travis: the draft body has no payload form field to sign')
-    return withHeaders(draft, { signature: rsaSign('sha1', Buffer.from(payload), createPrivateKey(privateKey)).toString('base64') })
+    return withHeaders(draft, { signature: signRsaSha1(privateKey, payload) })
   },
 })
-
-function verifySha1(publicKey: string, payload: string, signature: Uint8Array): boolean {
-  try {
-    return rsaVerify('sha1', Buffer.from(payload), publicKey, signature)
-  } catch {
-    return false
-  }
-}
 
 const buildOf = (req: RawRequest): unknown => parseJson(req.form().get('payload'))
