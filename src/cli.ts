@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path'
 import { createInterface } from 'node:readline/promises'
 import { rejectionJson, statsReport } from './admin/report.ts'
 import { catalogue, catalogueMarkdown, optionLabel } from './catalogue.ts'
+import { joinCluster, MAX_WORKERS, runClusterPrimary, shouldFork } from './cluster.ts'
 import { ConfigError, loadConfig, resolveConfig, type Config, type RetentionConfig } from './config.ts'
 import { startGateway } from './gateway.ts'
 import { createLogger } from './log.ts'
@@ -113,20 +114,25 @@ export function buildProgram(): Command {
     .option('-p, --port <n>', 'port (env PORT; default 8787)')
     .option('--host <addr>', 'address to listen on (default 0.0.0.0)')
     .option('--no-worker', 'do not process events in this process')
-    .action(async (flags: ServeFlags & { worker: boolean }) => {
+    .option('--workers <n>', `ingest processes sharing the port and the database, 1 to ${MAX_WORKERS} (default 1); one of them runs the worker loop`)
+    .action(async (flags: ServeFlags & { worker: boolean; workers?: string }) => {
       const config = await configFor(flags)
       const log = createLogger(config.log.level)
-      const gateway = await startGateway(config, { log, worker: flags.worker && config.worker.enabled })
+      const workers = Number(flags.workers ?? 1)
+      if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) throw new CliError(`--workers: expected a number from 1 to ${MAX_WORKERS}, got ${JSON.stringify(flags.workers)}`)
+      if (shouldFork(workers)) return runClusterPrimary(config, { workers, log })
+      const member = joinCluster(config)
+      const gateway = await startGateway(config, { log, worker: flags.worker && config.worker.enabled && member.leader })
       const base = config.server.publicUrl ?? gateway.url
       const lines = [
-        `inhook listening on ${gateway.url} (config ${config.file ?? 'inline'})`,
+        `inhook listening on ${gateway.url} (config ${config.file ?? 'inline'})${member.size > 1 ? `, ${member.size} processes` : ''}`,
         `database  ${resolve(databasePath(config.database.url))} (synchronous=${config.database.synchronous})`,
         `worker    ${gateway.worker ? `running (concurrency ${config.worker.concurrency})` : 'off (run `inhook worker`)'}`,
         `sources   ${config.sources.size === 0 ? '(none configured)' : ''}`,
         ...[...config.sources.values()].map((s) => `  ${s.name.padEnd(14)} ${s.provider.name.padEnd(18)} ${base}/webhooks/${s.name}`),
-        `admin     ${base}/ui  token: ${gateway.adminTokenGenerated ? `${gateway.adminToken} (generated; set admin.token to keep it)` : '(configured)'}`,
+        `admin     ${base}/ui  token: ${gateway.adminTokenGenerated || member.adminTokenGenerated ? `${gateway.adminToken} (generated; set admin.token to keep it)` : '(configured)'}`,
       ]
-      process.stdout.write(lines.join('\n') + '\n')
+      if (member.leader) process.stdout.write(lines.join('\n') + '\n') // one banner per cluster
       const shutdown = async (signal: string) => {
         log.info({ signal }, 'shutting down')
         try {
@@ -139,6 +145,7 @@ export function buildProgram(): Command {
       }
       process.once('SIGTERM', () => void shutdown('SIGTERM'))
       process.once('SIGINT', () => void shutdown('SIGINT'))
+      if (member.size > 1) process.once('disconnect', () => void shutdown('primary gone'))
       await new Promise(() => {}) // runs until a signal
     })
 

@@ -41,7 +41,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const log = options.log ?? createLogger(config.log.level)
   const metrics = createMetrics({ defaults: true })
   const db = openDatabase(config.database.url, { synchronous: config.database.synchronous, busyTimeoutMs: config.database.busyTimeoutMs })
-  const store = new SqliteStore(db, { onBatch: (size) => metrics.batchSize.observe(size) })
+  const store = new SqliteStore(db, { onBatch: (size) => metrics.batchSize.observe(size), backgroundCheckpoints: true })
   const adminTokenGenerated = !config.admin.token
   const adminToken = config.admin.token ?? randomBytes(24).toString('base64url')
 

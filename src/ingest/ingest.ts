@@ -40,7 +40,30 @@ export function createIngestHandler(deps: IngestDeps) {
     })
   }
 
-  const count = (source: string, outcome: Outcome, reason = '') => metrics.requests.inc({ source, outcome, reason })
+  // prom-client hashes the labels on every call; the children are looked up once per label set instead.
+  const counters = new Map<string, { inc(): void }>()
+  const count = (source: string, outcome: Outcome, reason = '') => {
+    const key = `${source}\0${outcome}\0${reason}`
+    let counter = counters.get(key)
+    if (!counter) counters.set(key, (counter = metrics.requests.labels({ source, outcome, reason })))
+    counter.inc()
+  }
+  const timers = new Map<string, { observe(seconds: number): void }>()
+  const observe = (source: string, seconds: number) => {
+    let timer = timers.get(source)
+    if (!timer) timers.set(source, (timer = metrics.ingestSeconds.labels({ source })))
+    timer.observe(seconds)
+  }
+  // Keep-alive connections send request after request from one address: parse it once.
+  let lastSocketAddress: string | undefined
+  let lastSocketIp: string | undefined
+  const socketIp = (address: string | undefined) => {
+    if (address !== lastSocketAddress) {
+      lastSocketAddress = address
+      lastSocketIp = clientAddress(address, null, false)
+    }
+    return lastSocketIp
+  }
 
   const refuse = (c: Context, source: SourceConfig, status: number, outcome: Outcome, reason: string, hint: string | undefined, ip: string | undefined, headers: Record<string, string> = {}) => {
     count(source.name, outcome, reason)
@@ -59,7 +82,9 @@ export function createIngestHandler(deps: IngestDeps) {
       return c.json({ error: 'unknown source' }, 404)
     }
     const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
-    const ip = clientAddress(incoming?.socket?.remoteAddress, c.req.header('x-forwarded-for') ?? null, config.server.trustProxy)
+    const ip = config.server.trustProxy
+      ? clientAddress(incoming?.socket?.remoteAddress, c.req.header('x-forwarded-for') ?? null, config.server.trustProxy)
+      : socketIp(incoming?.socket?.remoteAddress)
 
     // 2. method
     const method = c.req.method
@@ -143,7 +168,7 @@ export function createIngestHandler(deps: IngestDeps) {
         method,
         path: url.pathname,
         query: redactQuery(url.search, source.redactQuery),
-        headers: redactHeaders(c.req.raw.headers, source.redactHeaders),
+        headers: incoming ? redactRawHeaders(incoming.rawHeaders, source.redactHeaders) : redactHeaders(c.req.raw.headers, source.redactHeaders),
         body,
         clientIp: ip,
         receivedAt: at,
@@ -160,7 +185,7 @@ export function createIngestHandler(deps: IngestDeps) {
     // 10. ack
     count(name, duplicate ? 'duplicate' : 'accepted')
     if (duplicate) metrics.duplicatesPerMinute.add(at)
-    metrics.ingestSeconds.observe({ source: name }, (performance.now() - started) / 1000)
+    observe(name, (performance.now() - started) / 1000)
     if (!duplicate) deps.onStored?.()
     if (source.provider.ack) return send(source.provider.ack(req, opts))
     return c.json(duplicate ? { ok: true, duplicate: true } : { ok: true })
@@ -201,6 +226,17 @@ function orderingKeyOf(source: SourceConfig, req: RawRequest, description: Descr
 export function redactHeaders(headers: Headers, redact: Set<string>): [string, string][] {
   const pairs: [string, string][] = []
   headers.forEach((value, name) => pairs.push([name, redact.has(name) ? REDACTED : value]))
+  return pairs
+}
+
+/** The same from Node's raw header list (no Headers object to build): pairs in the order received, names lowercased. */
+export function redactRawHeaders(raw: string[], redact: Set<string>): [string, string][] {
+  const pairs: [string, string][] = []
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase()
+    if (name.startsWith(':')) continue // HTTP/2 pseudo-headers
+    pairs.push([name, redact.has(name) ? REDACTED : raw[i + 1]!])
+  }
   return pairs
 }
 

@@ -18,8 +18,16 @@ export interface OpenOptions {
   /** Apply migrations (default: true). */
   migrate?: boolean
   readonly?: boolean
+  /**
+   * Page size of a new database file, in bytes (default: 2048); an existing file keeps its own. With
+   * 2 KB pages a typical delivery's row (a 2 KB body plus headers) fills its overflow page instead of
+   * leaving half of a 4 KB page empty (1.3× the payload on disk instead of 2×), and the random page the
+   * dedupe index touches per insert is half as big (see `npm run bench -- worker`).
+   */
+  pageSize?: number
 }
 
+const DEFAULT_PAGE_SIZE = 2048
 const MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle')
 
 /** Turns `file:./data/inhook.db`, `./x.db` or `:memory:` into a path for better-sqlite3. */
@@ -35,6 +43,8 @@ export function openDatabase(url: string, options: OpenOptions = {}): Db {
   const client = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false })
   client.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`)
   if (!options.readonly) {
+    // Only takes effect before the first table is written (and before WAL mode, which fixes it).
+    client.pragma(`page_size = ${options.pageSize ?? DEFAULT_PAGE_SIZE}`)
     client.pragma('journal_mode = WAL')
     client.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`)
   }

@@ -8,6 +8,7 @@ import type {
   AppendResult, Attempt, AttemptRecord, ClaimOptions, EventFilter, ForwardingState, ListOptions, NewWebhookEvent, Page, PruneResult, Rates, Rejection,
   ReplayCount, ReplayOptions, RetentionCutoffs, RetryOptions, Stats, Store, TrafficMinute, WebhookEvent, WebhookEventSummary,
 } from './store.ts'
+import { Checkpointer } from './checkpointer.ts'
 import { GroupCommitWriter, StorageError } from './writer.ts'
 
 /** How many rejections the log keeps (oldest dropped first). */
@@ -83,16 +84,22 @@ export const parseEventId = (id: string): number | undefined => (/^[1-9]\d{0,15}
 
 export class SqliteStore implements Store {
   readonly writer: GroupCommitWriter
+  private readonly checkpointer?: Checkpointer
   private readonly statements
   private readonly lines: Lines
   private rejectionsSincePrune = 0
 
   constructor(
     readonly db: Db,
-    options: { onBatch?: (size: number) => void } = {},
+    options: {
+      onBatch?: (size: number) => void
+      /** Checkpoint the WAL from a background thread rather than in the committing thread (default: false). */
+      backgroundCheckpoints?: boolean
+    } = {},
   ) {
     const client = db.$client
     this.writer = new GroupCommitWriter(client, options.onBatch)
+    if (options.backgroundCheckpoints && !client.memory && !client.readonly) this.checkpointer = new Checkpointer(client)
     this.lines = createLines(client)
     this.statements = {
       insert: client.prepare<unknown[], { id: number }>(
@@ -520,6 +527,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     this.writer.close()
+    await this.checkpointer?.stop()
     this.db.$client.close()
   }
 }
