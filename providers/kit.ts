@@ -104,9 +104,11 @@ export function defineProvider<S extends ZodType>(provider: Provider<z.output<S>
   return provider
 }
 
+/** A rejection with an optional hint (what to check; never a secret or the expected signature). */
 export const reject = (reason: RejectReason, hint?: string): Rejection => (hint === undefined ? { ok: false, reason } : { ok: false, reason, hint })
 export const accept: Verdict = Object.freeze({ ok: true }) as Verdict
 
+/** A reply: text/plain for a string body, JSON for an object. */
 export const reply = (body: string | object, status = 200, headers: Record<string, string> = {}): Reply =>
   typeof body === 'string'
     ? { status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers }, body }
@@ -139,12 +141,14 @@ export const toleranceOption = (defaultSeconds: number) => z.number().int().nonn
 
 export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512' | 'md5'
 
+/** The HMAC of the concatenated `data` with `key`. */
 export const hmac = (algorithm: HmacAlgorithm, key: string | Uint8Array, ...data: (string | Uint8Array)[]) => {
   const h = createHmac(algorithm, key)
   for (const d of data) h.update(d)
   return h.digest()
 }
 
+/** The digest of the concatenated `data`. */
 export const hash = (algorithm: HmacAlgorithm, ...data: (string | Uint8Array)[]) => {
   const h = createHash(algorithm)
   for (const d of data) h.update(d)
@@ -269,6 +273,7 @@ export function pick(value: unknown, path: string): unknown {
   return v
 }
 
+/** A non-empty string, or a number as a string; undefined for anything else. */
 export const str = (value: unknown): string | undefined =>
   typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined
 
@@ -281,11 +286,7 @@ export const bodyDigestId = (req: RawRequest): string | undefined => (req.body.l
 /** The id of a batch from its events' keys: the key of a lone event, else `sha256Id` of the sorted keys; undefined for none. */
 export const batchKeyId = (keys: string[]): string | undefined => (keys.length === 0 ? undefined : keys.length === 1 ? keys[0] : sha256Id([...keys].sort().join('\n')))
 
-/**
- * Describes a batch of events. deliveryId: the event's id when the batch holds one event; else a hash of
- * all the ids (every event has one) or of the body, so a retried batch dedupes. type: the distinct event
- * types joined by ','. occurredAt: the first event's time.
- */
+/** Describes a batch: the lone event's id, else `sha256Id` of all ids (or of the body) so a retry dedupes; the distinct types; the first event's time. */
 export function describeBatch(req: RawRequest, events: unknown[] | undefined, fields: { id?: string; type: string[]; time: string }): Description {
   if (events === undefined || events.length === 0) return {}
   const ids = fields.id === undefined ? [] : events.map((event) => str(pick(event, fields.id!)))
@@ -511,10 +512,7 @@ export interface TimestampedHeaderScheme {
 const timestampedPayload = (scheme: TimestampedHeaderScheme, timestamp: string, body: Uint8Array | string) =>
   scheme.signedPayload ? scheme.signedPayload(timestamp, (scheme.toSeconds ?? parseIntStrict)(timestamp), body) : [timestamp, '.', body]
 
-/**
- * Verifies a `t=…,v1=…` header: parses it, checks the timestamp's window with `checkTimestamp` and compares every
- * presented signature with every secret's, in constant time.
- */
+/** Verifies a `t=…,v1=…` header: parses it, checks the window with `checkTimestamp`, compares every signature with every secret's in constant time. */
 export function verifyTimestampedHeader(req: RawRequest, secrets: string[], scheme: TimestampedHeaderScheme, now: Date, toleranceSeconds: number): Verdict {
   const { hints } = scheme
   const header = req.headers.get(scheme.header)
