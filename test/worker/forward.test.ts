@@ -270,8 +270,8 @@ describe('source limits', () => {
     })
     await Promise.all(runs)
     expect(starts).toHaveLength(3)
-    // Timers may fire up to a millisecond early; the spacing is 50 ms.
-    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(48)
+    // The spacing is 50 ms; Date.now() granularity and timers firing early can shave a few ms off it.
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(45)
     expect(limits.saturated()).toEqual([])
   })
 
