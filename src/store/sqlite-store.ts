@@ -1,6 +1,8 @@
 // The SQLite implementation of Store. Hot paths (append, claim, marks) are prepared statements run
 // through the group-commit writer; listings use drizzle's query builder.
 import { and, desc, eq, gte, isNotNull, lt, lte, or, sql, type SQL } from 'drizzle-orm'
+import { statfsSync } from 'node:fs'
+import { dirname } from 'node:path'
 import type { Db } from './database.ts'
 import { createLines, type Lines } from './lines.ts'
 import { attempts, events, rejections, type EventStatus } from './schema.ts'
@@ -14,6 +16,8 @@ import { GroupCommitWriter, StorageError } from './writer.ts'
 /** How many rejections the log keeps (oldest dropped first). */
 export const REJECTION_LOG_SIZE = 10_000
 const MAX_PAGE = 500
+/** Below this much free space on the database's file system, the store is not writable (/readyz). */
+const MIN_FREE_BYTES = 256 * 1024
 /** A capped claim looks at this many candidates per place it fills. */
 const CAPPED_CLAIM_LOOKAHEAD = 4
 /** Events replayed per transaction by a bulk replay. */
@@ -522,6 +526,12 @@ export class SqliteStore implements Store {
       const pages = client.pragma('page_count', { simple: true }) as number
       if (pages >= (client.pragma('max_page_count', { simple: true }) as number) && (client.pragma('freelist_count', { simple: true }) as number) === 0)
         throw new StorageError(`the database is full: ${pages} pages, its max_page_count`)
+      // A WAL that has been checkpointed and restarted rewrites frames already on disk, so the tiny
+      // write above can succeed on a full disk where an event would not: ask the file system too.
+      if (!client.memory) {
+        const { bavail, bsize } = statfsSync(dirname(client.name))
+        if (bavail * bsize < MIN_FREE_BYTES) throw new StorageError(`the disk is full: ${bavail * bsize} bytes left`)
+      }
     })
   }
 
