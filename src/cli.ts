@@ -4,6 +4,7 @@ import bytes from 'bytes'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { createInterface } from 'node:readline/promises'
+import { builtinProviders } from '../providers/index.ts'
 import { rejectionJson, statsReport } from './admin/report.ts'
 import { catalogue, catalogueMarkdown, optionLabel } from './catalogue.ts'
 import { joinCluster, MAX_WORKERS, runClusterPrimary, shouldFork } from './cluster.ts'
@@ -373,10 +374,12 @@ export function buildProgram(): Command {
   program
     .command('providers')
     .description('list the providers inhook verifies, with the options each needs')
+    .option('-c, --config <path>', "also list the config's own provider modules")
     .option('--json', 'as JSON')
     .option('--markdown [file]', 'write the catalogue as markdown (default docs/providers.md)')
-    .action((flags: { json?: boolean; markdown?: string | boolean }) => {
-      const entries = catalogue()
+    .action(async (flags: { config?: string; json?: boolean; markdown?: string | boolean }) => {
+      const custom = flags.config ? (await loadConfig(flags.config)).providers : []
+      const entries = catalogue([...builtinProviders, ...custom])
       if (flags.markdown) {
         const file = resolve(typeof flags.markdown === 'string' ? flags.markdown : 'docs/providers.md')
         mkdirSync(dirname(file), { recursive: true })
