@@ -19,7 +19,7 @@ export const github = defineProvider({
     if (!header)
       return reject('missing-signature', allowSha1 ? 'expected X-Hub-Signature-256 or X-Hub-Signature' : 'expected X-Hub-Signature-256 (set allowSha1 to accept the legacy X-Hub-Signature)')
     const algorithm = sha256 ? 'sha256' : 'sha1'
-    if (!new RegExp(`^${algorithm}=[0-9a-f]{${algorithm === 'sha256' ? 64 : 40}}$`, 'i').test(header))
+    if (!FORMAT[algorithm].test(header))
       return reject('malformed-signature', `expected "${algorithm}=" followed by a hex digest`)
     const ok = anyEqual(header.toLowerCase(), secrets.map((secret) => sign(algorithm, secret, req.body)))
     return ok ? accept : reject('mismatch', triedHint(secrets.length, RAW_BODY_HINT))
@@ -45,6 +45,8 @@ export const github = defineProvider({
 
   sign: (draft, { secrets }) => withHeaders(draft, { 'x-hub-signature-256': sign('sha256', secrets[0]!, Buffer.from(draft.body)) }),
 })
+
+const FORMAT = { sha256: /^sha256=[0-9a-f]{64}$/i, sha1: /^sha1=[0-9a-f]{40}$/i }
 
 const sign = (algorithm: 'sha256' | 'sha1', secret: string, body: Uint8Array) => signHmac({ header: '', algorithm, encoding: 'hex', prefix: `${algorithm}=` }, secret, body)
 

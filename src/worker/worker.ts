@@ -1,5 +1,6 @@
 // The loop: claim due events with a lease → run each → mark. Woken on each insert, polling as a fallback.
 // Prunes finished events on a timer when given a retention policy.
+import { setMaxListeners } from 'node:events'
 import type { Logger } from 'pino'
 import type { RetentionConfig } from '../config.ts'
 import type { ClaimOptions, Store, WebhookEvent } from '../store/store.ts'
@@ -34,6 +35,9 @@ export class Worker {
     private readonly options: WorkerOptions,
     private readonly clock: () => Date = () => new Date(),
   ) {
+    // Every running event listens on the stop signal (and removes its listener when done): as many
+    // listeners as the concurrency, which is not a leak.
+    setMaxListeners(0, this.stopped.signal)
     this.deps = { ...deps, signal: this.stopped.signal }
   }
 
