@@ -129,9 +129,9 @@ export function buildProgram(): Command {
         `inhook listening on ${gateway.url} (config ${config.file ?? 'inline'})${member.size > 1 ? `, ${member.size} processes` : ''}`,
         `database  ${resolve(databasePath(config.database.url))} (synchronous=${config.database.synchronous})`,
         `worker    ${gateway.worker ? `running (concurrency ${config.worker.concurrency})` : 'off (run `inhook worker`)'}`,
-        `sources   ${config.sources.size === 0 ? '(none configured)' : ''}`,
+        `sources   ${config.sources.size === 0 ? '(none configured)' : `${config.sources.size} configured`}`,
         ...[...config.sources.values()].map((s) => `  ${s.name.padEnd(14)} ${s.provider.name.padEnd(18)} ${base}/webhooks/${s.name}`),
-        `admin     ${base}/ui  token: ${gateway.adminTokenGenerated || member.adminTokenGenerated ? `${gateway.adminToken} (generated; set admin.token to keep it)` : '(configured)'}`,
+        `admin     ${base}/ui  token: ${gateway.adminTokenGenerated || member.adminTokenGenerated ? `${gateway.adminToken} (generated; set admin.token to keep it)` : '(configured in admin.token; not printed)'}`,
       ]
       if (member.leader) process.stdout.write(lines.join('\n') + '\n') // one banner per cluster
       const shutdown = async (signal: string) => {
