@@ -336,7 +336,10 @@ export function createRawRequest(init: RawRequestInit): RawRequest {
       return (query = new URLSearchParams(i === -1 ? '' : init.url.slice(i + 1)))
     },
     body,
-    text: () => (text ??= decoder.decode(body)),
+    // Methods, not arrow properties: the loader would name two new closures per request (a defineProperty each).
+    text() {
+      return (text ??= decoder.decode(body))
+    },
     json<T>() {
       if (!json) {
         try {
@@ -347,7 +350,9 @@ export function createRawRequest(init: RawRequestInit): RawRequest {
       }
       return json.value as T | undefined
     },
-    form: () => (form ??= new URLSearchParams(text ?? (text = decoder.decode(body)))),
+    form() {
+      return (form ??= new URLSearchParams(text ?? (text = decoder.decode(body))))
+    },
   }
 }
 

@@ -5,38 +5,65 @@ export const TOO_LARGE = Symbol('too-large')
 
 /** Reads a Node request body; resolves TOO_LARGE as soon as the limit is crossed (the rest is not kept). */
 export function readIncoming(incoming: IncomingMessage, limit: number): Promise<Buffer | typeof TOO_LARGE> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    const cleanup = () => {
-      incoming.off('data', onData)
-      incoming.off('end', onEnd)
-      incoming.off('error', onError)
-      incoming.off('aborted', onAborted)
-    }
-    const onData = (chunk: Buffer) => {
-      size += chunk.length
-      if (size > limit) {
-        cleanup()
-        chunks.length = 0
-        incoming.resume() // discard the rest; the response closes the connection
-        resolve(TOO_LARGE)
-      } else chunks.push(chunk)
-    }
-    const onEnd = () => {
-      cleanup()
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size))
-    }
-    const onError = (error: Error) => {
-      cleanup()
-      reject(error)
-    }
-    const onAborted = () => onError(new Error('request aborted'))
-    incoming.on('data', onData)
-    incoming.on('end', onEnd)
-    incoming.on('error', onError)
-    incoming.on('aborted', onAborted)
-  })
+  return new Promise((resolve, reject) => void new IncomingReader(incoming, limit, resolve, reject))
+}
+
+// A class rather than closures: the loader (tsx, esbuild keepNames) wraps every named closure in a
+// per-call Object.defineProperty of its name, five of them per request here; methods are named once.
+class IncomingReader {
+  private chunks: Buffer[] = []
+  private size = 0
+  private readonly onData: (chunk: Buffer) => void
+  private readonly onEnd: () => void
+  private readonly onError: (error: Error) => void
+  private readonly onAborted: () => void
+
+  constructor(
+    private readonly incoming: IncomingMessage,
+    private readonly limit: number,
+    private readonly resolve: (value: Buffer | typeof TOO_LARGE) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    this.onData = this.data.bind(this)
+    this.onEnd = this.end.bind(this)
+    this.onError = this.error.bind(this)
+    this.onAborted = this.aborted.bind(this)
+    incoming.on('data', this.onData)
+    incoming.on('end', this.onEnd)
+    incoming.on('error', this.onError)
+    incoming.on('aborted', this.onAborted)
+  }
+
+  private cleanup() {
+    this.incoming.off('data', this.onData)
+    this.incoming.off('end', this.onEnd)
+    this.incoming.off('error', this.onError)
+    this.incoming.off('aborted', this.onAborted)
+  }
+
+  private data(chunk: Buffer) {
+    this.size += chunk.length
+    if (this.size > this.limit) {
+      this.cleanup()
+      this.chunks.length = 0
+      this.incoming.resume() // discard the rest; the response closes the connection
+      this.resolve(TOO_LARGE)
+    } else this.chunks.push(chunk)
+  }
+
+  private end() {
+    this.cleanup()
+    this.resolve(this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size))
+  }
+
+  private error(error: Error) {
+    this.cleanup()
+    this.reject(error)
+  }
+
+  private aborted() {
+    this.error(new Error('request aborted'))
+  }
 }
 
 /** Reads a web stream body (in-process `app.request()`), with the same limit. */

@@ -40,6 +40,7 @@ export class GroupCommitWriter {
   /** When the current wait for the write lock began. */
   private waitingSince: number | undefined
   private readonly busyTimeoutMs: number
+  private readonly restoreBusyTimeout: string
   private readonly sql
   /** FULL durability through the writer's own WAL fsyncs (see the top of this file). */
   private readonly durable: boolean
@@ -55,6 +56,7 @@ export class GroupCommitWriter {
     private readonly onBatch: (size: number) => void = () => {},
   ) {
     this.busyTimeoutMs = client.pragma('busy_timeout', { simple: true }) as number
+    this.restoreBusyTimeout = `PRAGMA busy_timeout = ${this.busyTimeoutMs}`
     this.durable = !client.memory && !client.readonly && (client.pragma('synchronous', { simple: true }) as number) >= 2
     if (this.durable) client.pragma('synchronous = NORMAL')
     this.sql = {
@@ -155,8 +157,9 @@ export class GroupCommitWriter {
 
   /** BEGIN IMMEDIATE without waiting: false when another connection holds the write lock. */
   private lock(): boolean {
-    // Not a prepared statement: this pragma takes effect when it is prepared, not when it runs.
-    this.client.pragma('busy_timeout = 0')
+    // Not a prepared statement: this pragma takes effect when it is prepared, not when it runs. exec, not
+    // pragma(): the same statement without a Statement object and a result array per commit.
+    this.client.exec('PRAGMA busy_timeout = 0')
     try {
       this.sql.begin.run()
       return true
@@ -164,7 +167,7 @@ export class GroupCommitWriter {
       if ((error as { code?: string }).code?.startsWith('SQLITE_BUSY')) return false
       throw error
     } finally {
-      this.client.pragma(`busy_timeout = ${this.busyTimeoutMs}`)
+      this.client.exec(this.restoreBusyTimeout)
     }
   }
 
