@@ -66,6 +66,16 @@ async function openStore(flags: ServeFlags): Promise<SqliteStore> {
   return new SqliteStore(openDatabase(url))
 }
 
+/** Runs `fn` with the store of the command's database, closing it afterwards whatever happens. */
+async function withStore<T>(flags: ServeFlags, fn: (store: SqliteStore) => Promise<T>): Promise<T> {
+  const store = await openStore(flags)
+  try {
+    return await fn(store)
+  } finally {
+    await store.close()
+  }
+}
+
 const withCommon = (cmd: Command) =>
   cmd.option('-c, --config <path>', 'config file (env INHOOK_CONFIG; default ./inhook.config.{ts,js,json})').option('--db <path>', 'SQLite database file (env INHOOK_DB)')
 
@@ -204,8 +214,7 @@ export function buildProgram(): Command {
     .action(async (flags: ServeFlags & { source?: string; status?: EventStatus; type?: string; since?: string; limit: string; cursor?: string; json?: boolean }) => {
       const limit = Number(flags.limit)
       if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new CliError(`--limit: expected a number from 1 to 500, got ${JSON.stringify(flags.limit)}`)
-      const store = await openStore(flags)
-      try {
+      await withStore(flags, async (store) => {
         const page = await store.list({ source: flags.source, status: flags.status, type: flags.type, since: flags.since ? parseSince(flags.since) : undefined, limit, cursor: flags.cursor }).catch((error) => {
           throw new CliError((error as Error).message)
         })
@@ -215,17 +224,14 @@ export function buildProgram(): Command {
           printSummaries(page.items)
           if (page.nextCursor) console.log(`\nmore: inhook events list --cursor ${page.nextCursor}`)
         }
-      } finally {
-        await store.close()
-      }
+      })
     })
 
   withCommon(events.command('show <id>').description('one event: metadata, headers, attempts, body'))
     .option('--raw', 'write the exact body bytes to stdout, nothing else')
     .option('--json', 'the event as JSON (body as text or base64)')
     .action(async (id: string, flags: ServeFlags & { raw?: boolean; json?: boolean }) => {
-      const store = await openStore(flags)
-      try {
+      await withStore(flags, async (store) => {
         const event = await store.get(id)
         if (!event) throw new CliError(`no event with id ${JSON.stringify(id)}`)
         if (flags.raw) {
@@ -255,9 +261,7 @@ export function buildProgram(): Command {
           console.log(`  #${a.attempt} ${a.outcome.padEnd(9)} ${a.finishedAt.toISOString()} ${a.finishedAt.getTime() - a.startedAt.getTime()}ms${a.responseStatus ? ` HTTP ${a.responseStatus}` : ''}${a.error ? `  ${a.error}` : ''}${a.note ? `  (${a.note})` : ''}`)
         console.log(`\nbody (${event.body.length} bytes)`)
         console.log(text === undefined ? `  binary; use --raw` : prettyBody(text))
-      } finally {
-        await store.close()
-      }
+      })
     })
 
   withCommon(events.command('replay [ids...]').description('process processed/failed events again: these ids, or every event matching the filters'))
@@ -273,21 +277,17 @@ export function buildProgram(): Command {
       const filtered = Object.values(filter).some((v) => v !== undefined)
       if (ids.length && filtered) throw new CliError('give event ids or filters (--status, --source, --since, --type), not both')
       if (!ids.length && !filtered) throw new CliError('give event ids, or filters (--status, --source, --since, --type) to replay every matching event')
-      const store = await openStore(flags)
-      try {
+      await withStore(flags, async (store) => {
         if (ids.length) await replayIds(store, ids, flags)
         else await replayFiltered(store, filter, flags)
-      } finally {
-        await store.close()
-      }
+      })
     })
 
   withCommon(program.command('prune').description('delete finished events past their retention now (retention.* in the config; the worker also does it on a timer)'))
     .option('--dry-run', 'say what would be deleted, change nothing')
     .action(async (flags: ServeFlags & { dryRun?: boolean }) => {
       const retention = await retentionFor(flags)
-      const store = await openStore(flags)
-      try {
+      await withStore(flags, async (store) => {
         const progress = process.stderr.isTTY && !flags.dryRun ? (t: PruneResult) => process.stderr.write(`\r  pruned ${t.processed + t.failed} events, ${t.bodies} bodies…`) : undefined
         const freed = await pruneAll(store, retention, new Date(), { dryRun: flags.dryRun, onBatch: progress })
         if (progress) process.stderr.write('\n')
@@ -295,37 +295,28 @@ export function buildProgram(): Command {
         console.log(`retention: processed ${days(retention.processedDays)}, failed ${days(retention.failedDays)}, bodies of processed events ${days(retention.processedBodyDays)}`)
         console.log(describePrune(freed, flags.dryRun ?? false))
         if (!flags.dryRun && freed.bytes > 0) console.log('(the database file keeps its size: SQLite reuses the freed pages for new events)')
-      } finally {
-        await store.close()
-      }
+      })
     })
 
   const forwarding = program.command('forwarding').description('sources whose forwarding the worker turned off (their destination answered 410 Gone)')
   withCommon(forwarding.command('status').description('list sources with forwarding disabled')).action(async (flags: ServeFlags) => {
-    const store = await openStore(flags)
-    try {
+    await withStore(flags, async (store) => {
       const disabled = await store.disabledForwarding()
       if (disabled.length === 0) console.log('forwarding is enabled for every source')
       else console.log(table(['SOURCE', 'DISABLED', 'WHY'], disabled.map((d) => [d.source, `${d.disabledAt.toISOString()} (${ago(d.disabledAt)})`, d.reason])))
-    } finally {
-      await store.close()
-    }
+    })
   })
   withCommon(forwarding.command('enable <source>').description('turn forwarding back on for a source (then replay its failed events)')).action(async (source: string, flags: ServeFlags) => {
-    const store = await openStore(flags)
-    try {
+    await withStore(flags, async (store) => {
       if (!(await store.enableForwarding(source))) throw new CliError(`forwarding is not disabled for source ${JSON.stringify(source)}`)
       console.log(`forwarding enabled for ${source}; replay what failed meanwhile with: inhook events replay --status failed --source ${source}`)
-    } finally {
-      await store.close()
-    }
+    })
   })
 
   withCommon(program.command('stats').description('counts by source and status, the queue, rates over the last minute and hour'))
     .option('--json', 'as JSON (the shape of GET /api/stats)')
     .action(async (flags: ServeFlags & { json?: boolean }) => {
-      const store = await openStore(flags)
-      try {
+      await withStore(flags, async (store) => {
         const report = await statsReport(store, new Date())
         if (flags.json) {
           console.log(JSON.stringify(report, null, 2))
@@ -346,9 +337,7 @@ export function buildProgram(): Command {
             ['rejected', ...window(rates.rejected), ''],
           ]),
         )
-      } finally {
-        await store.close()
-      }
+      })
     })
 
   withCommon(program.command('rejections').description('refused requests, newest first: reason and hint (the first place to look when a provider says "delivery failed")'))
@@ -360,15 +349,12 @@ export function buildProgram(): Command {
       const limit = Number(flags.limit)
       if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new CliError(`--limit: expected a number from 1 to 500, got ${JSON.stringify(flags.limit)}`)
       const since = flags.since ? parseSince(flags.since) : undefined
-      const store = await openStore(flags)
-      try {
+      await withStore(flags, async (store) => {
         const items = await store.rejections({ source: flags.source, since, limit })
         if (flags.json) for (const r of items) process.stdout.write(JSON.stringify(rejectionJson(r)) + '\n')
         else if (items.length === 0) console.log('no rejected requests')
         else console.log(table(['WHEN', 'SOURCE', 'STATUS', 'REASON', 'CLIENT IP', 'HINT'], items.map((r) => [ago(r.at), r.source, String(r.status), r.reason, r.clientIp ?? '', r.hint ?? ''])))
-      } finally {
-        await store.close()
-      }
+      })
     })
 
   program

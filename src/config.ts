@@ -409,9 +409,7 @@ export async function resolveConfig(input: unknown, options: LoadOptions = {}): 
   const parsed = configSchema.safeParse(resolved, { reportInput: true })
   if (!parsed.success) {
     for (const issue of parsed.error.issues) issues.push(`${formatPath(issue.path) || '(root)'}: ${issueMessage(issue)}`)
-  }
-  if (!parsed.success) {
-    // Sources are checked one by one below, so every problem is reported together.
+    // The sources are still checked one by one, so every problem is reported together.
     const raw = (resolved as { sources?: unknown })?.sources
     if (raw && typeof raw === 'object') for (const [name, source] of Object.entries(raw)) checkSource(name, source, [], issues)
     throw new ConfigError(issues, options.file)
