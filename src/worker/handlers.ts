@@ -26,6 +26,8 @@ export function createProcess(config: ProcessConfig, deps: { store?: Pick<Store,
   const { store } = deps
   const forwarding = [...(config.sources?.values() ?? [])].filter((s) => s.forward)
   if (forwarding.length && !store) throw new TypeError(`createProcess: sources ${forwarding.map((s) => s.name).join(', ')} forward events; pass the store`)
+  // X-Forwarded-Proto: the scheme providers reach the source on, known from the config once.
+  const protoBySource = new Map(forwarding.map((s) => [s.name, new URL(s.url ?? config.server?.publicUrl ?? 'http://localhost').protocol.slice(0, -1)]))
   return async (event, ctx) => {
     const handler = findHandler(config.handlers, event.source, event.type)
     const source = config.sources?.get(event.source)
@@ -39,7 +41,6 @@ export function createProcess(config: ProcessConfig, deps: { store?: Pick<Store,
         `forwarding is disabled for source ${event.source} since ${disabled.disabledAt.toISOString()} (${disabled.reason}); ` +
           `fix the destination, run \`inhook forwarding enable ${event.source}\`, then \`inhook events replay --status failed --source ${event.source}\``,
       )
-    const proto = new URL(source.url ?? config.server?.publicUrl ?? 'http://localhost').protocol.slice(0, -1)
-    return forwardEvent(event, forward, { attempt: ctx.attempt, signal: ctx.signal, store, log: ctx.log, proto })
+    return forwardEvent(event, forward, { attempt: ctx.attempt, signal: ctx.signal, store, log: ctx.log, proto: protoBySource.get(event.source)! })
   }
 }
