@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { openDatabase } from '../src/store/database.ts'
 import { SqliteStore } from '../src/store/sqlite-store.ts'
 import { tempDir, waitFor } from './helpers/gateway.ts'
-import { startServe } from './helpers/serve-process.ts'
+import { startServe } from './helpers/cli.ts'
 import { githubDelivery } from './helpers/wire.ts'
 
 const SECRET = 'cluster-test-secret'
@@ -38,7 +38,7 @@ describe('inhook serve --workers 2', () => {
     const db = join(dir, 'cluster.db')
     const config = join(dir, 'inhook.config.json')
     writeFileSync(config, JSON.stringify({ database: { url: `file:${db}` }, log: { level: 'warn' }, worker: { pollMs: 50 }, sources: { github: { provider: 'github', secret: SECRET } } }))
-    const serve = await startServe(config, { args: ['--workers', '2'], timeoutMs: 30_000 })
+    const serve = await startServe(['--config', config, '--workers', '2'], { timeoutMs: 30_000 })
     try {
       // 21 deliveries, each on its own connection: an odd count, so two processes cannot have counted the same.
       for (let i = 0; i < 21; i++) {

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { tempDir, waitFor } from '../helpers/gateway.ts'
-import { startServe, type ServeProcess } from '../helpers/serve-process.ts'
+import { startServe, type ServeProcess } from '../helpers/cli.ts'
 
 const SECRET = 'crash-test-secret'
 const SENDERS = 32
@@ -136,7 +136,7 @@ export default {
       }
     }
 
-    let server: ServeProcess = await startServe(configFile)
+    let server: ServeProcess = await startServe(['--config', configFile])
     url = server.url
     up.resolve()
     ackTarget = ACKS_BEFORE_KILL[0] + Math.floor(Math.random() * (ACKS_BEFORE_KILL[1] - ACKS_BEFORE_KILL[0]))
@@ -156,7 +156,7 @@ export default {
       figures.processingAtKill.push(leased.length)
       for (const { id } of leased) leasedAtKill.add(String(id))
 
-      server = await startServe(configFile)
+      server = await startServe(['--config', configFile])
       acksThisRound = 0
       ackTarget = ACKS_BEFORE_KILL[0] + Math.floor(Math.random() * (ACKS_BEFORE_KILL[1] - ACKS_BEFORE_KILL[0]))
       killNow = signal()

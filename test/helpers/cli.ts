@@ -32,49 +32,54 @@ export function runCli(args: string[], options: { cwd?: string; env?: Record<str
 export interface ServeProcess {
   child: ChildProcess
   url: string
+  /** Everything printed so far (stdout and stderr). */
   output: () => string
+  /** Everything written to stderr so far. */
+  stderr: () => string
+  /** Resolves with the exit code (null when killed by a signal) and the signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
   /** Sends a signal and waits for the exit code (bounded). */
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>
 }
 
-/** Starts `inhook serve …args` and resolves once it prints where it listens. */
+/** Starts `inhook serve …args` on an ephemeral loopback port and resolves once it prints where it listens. */
 export function startServe(args: string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<ServeProcess> {
+  const timeoutMs = options.timeoutMs ?? 20_000
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.once('exit', (code, signal) => done({ code, signal })))
+  child.stderr!.on('data', (d) => {
+    out += d
+    err += d
+  })
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM', stopTimeoutMs = 15_000) => {
+    child.kill(signal)
+    let t: NodeJS.Timeout | undefined
+    const result = await Promise.race([exited, new Promise<'timeout'>((r) => (t = setTimeout(() => r('timeout'), stopTimeoutMs)))])
+    clearTimeout(t)
+    if (result === 'timeout') {
+      child.kill('SIGKILL')
+      throw new Error(`inhook serve did not exit within ${stopTimeoutMs} ms after ${signal}`)
+    }
+    return result.code
+  }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`inhook serve did not start within ${options.timeoutMs ?? 20_000} ms:\n${out}`))
-    }, options.timeoutMs ?? 20_000)
-    const onData = (d: Buffer) => {
+      reject(new Error(`inhook serve did not start within ${timeoutMs} ms:\n${out}`))
+    }, timeoutMs)
+    child.stdout!.on('data', (d: Buffer) => {
       out += d
-      const m = /listening on (http\S+)/.exec(out)
+      const m = /listening on (https?:\/\/\S+)/.exec(out)
       if (m) {
         clearTimeout(timer)
-        resolve({
-          child,
-          url: m[1]!,
-          output: () => out,
-          stop: async (signal = 'SIGTERM', timeoutMs = 15_000) => {
-            child.kill(signal)
-            let t: NodeJS.Timeout | undefined
-            const code = await Promise.race([exited, new Promise<'timeout'>((r) => (t = setTimeout(() => r('timeout'), timeoutMs)))])
-            clearTimeout(t)
-            if (code === 'timeout') {
-              child.kill('SIGKILL')
-              throw new Error(`inhook serve did not exit within ${timeoutMs} ms after ${signal}`)
-            }
-            return code
-          },
-        })
+        resolve({ child, url: m[1]!, output: () => out, stderr: () => err, exited, stop })
       }
-    }
-    child.stdout!.on('data', onData)
-    child.stderr!.on('data', (d) => (out += d))
-    child.on('exit', (code) => {
+    })
+    void exited.then(({ code, signal }) => {
       clearTimeout(timer)
-      if (!/listening on/.test(out)) reject(new Error(`inhook serve exited with ${code} before listening:\n${out}`))
+      if (!/listening on/.test(out)) reject(new Error(`inhook serve exited (${code ?? signal}) before listening:\n${out}`))
     })
   })
 }

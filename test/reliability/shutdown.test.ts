@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { tempDir, waitFor } from '../helpers/gateway.ts'
-import { startServe, type ServeProcess } from '../helpers/serve-process.ts'
+import { startServe, type ServeProcess } from '../helpers/cli.ts'
 
 const SECRET = 'shutdown-test-secret'
 const GRACE_MS = 1500
@@ -46,7 +46,7 @@ describe('graceful shutdown', () => {
     const { dir, cleanup } = tempDir('inhook-shutdown-')
     dirs.push(cleanup)
     const { configFile, dbFile } = writeConfig(dir, `async () => { await new Promise((r) => setTimeout(r, 20)) }`)
-    const server = await startServe(configFile)
+    const server = await startServe(['--config', configFile])
 
     const acked = new Set<string>()
     const otherStatuses: string[] = []
@@ -102,7 +102,7 @@ describe('graceful shutdown', () => {
     const { dir, cleanup } = tempDir('inhook-shutdown-')
     dirs.push(cleanup)
     const { configFile, dbFile } = writeConfig(dir, `async (event, ctx) => { await new Promise((r) => setTimeout(r, 60_000)) }`)
-    const server = await startServe(configFile)
+    const server = await startServe(['--config', configFile])
     const body = '{"slow":true}'
     const res = await fetch(`${server.url}/webhooks/github`, {
       method: 'POST',
