@@ -1,7 +1,7 @@
 import type { FC } from 'hono/jsx'
 import { EVENT_STATUSES } from '../../store/schema.ts'
 import type { WebhookEventSummary } from '../../store/store.ts'
-import { Ago, Csrf, Empty, Flash, formatBytes, Layout, StatusBadge, type PageContext } from './layout.tsx'
+import { Ago, Csrf, Empty, FilterSelect, Flash, formatBytes, Layout, StatusBadge, type PageContext } from './layout.tsx'
 
 /** The filters as typed in the form (strings; empty when unset). */
 export interface EventFilters {
@@ -43,28 +43,8 @@ export const EventsPage: FC<EventsProps> = ({ page, items, filters, sources, nex
     <h1>Events</h1>
     <Flash message={flash} />
     <form class="filters" method="get" action="/ui/events">
-      <label>
-        Source
-        <select name="source">
-          <option value="">all</option>
-          {sources.map((s) => (
-            <option value={s} selected={s === filters.source}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Status
-        <select name="status">
-          <option value="">all</option>
-          {EVENT_STATUSES.map((s) => (
-            <option value={s} selected={s === filters.status}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </label>
+      <FilterSelect label="Source" name="source" options={sources} selected={filters.source} />
+      <FilterSelect label="Status" name="status" options={EVENT_STATUSES} selected={filters.status} />
       <label>
         Type
         <input name="type" value={filters.type ?? ''} placeholder="push" size={14} />

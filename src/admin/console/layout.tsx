@@ -150,6 +150,21 @@ export const Ago: FC<{ date: Date | null; now: Date }> = ({ date, now }) =>
 
 export const Csrf: FC<{ page: PageContext }> = ({ page }) => <input type="hidden" name="_csrf" value={page.csrf ?? ''} />
 
+/** A filter's <select> with an "all" choice first. */
+export const FilterSelect: FC<{ label: string; name: string; options: readonly string[]; selected?: string }> = ({ label, name, options, selected }) => (
+  <label>
+    {label}
+    <select name={name}>
+      <option value="">all</option>
+      {options.map((o) => (
+        <option value={o} selected={o === selected}>
+          {o}
+        </option>
+      ))}
+    </select>
+  </label>
+)
+
 export const Flash: FC<{ message?: string; bad?: boolean }> = ({ message, bad }) => (message ? <div class={bad ? 'flash bad' : 'flash'} role="status">{message}</div> : null)
 
 export const Empty: FC<{ colspan: number; children: Child }> = ({ colspan, children }) => (

@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx'
 import type { Rejection } from '../../store/store.ts'
-import { Ago, Empty, Layout, type PageContext } from './layout.tsx'
+import { Ago, Empty, FilterSelect, Layout, type PageContext } from './layout.tsx'
 import { reasonAdvice } from './reasons.ts'
 
 export const RejectionsPage: FC<{ page: PageContext; items: Rejection[]; sources: string[]; source?: string; error?: string }> = ({ page, items, sources, source, error }) => (
@@ -10,17 +10,7 @@ export const RejectionsPage: FC<{ page: PageContext; items: Rejection[]; sources
       Requests the gateway refused, newest first. When a provider reports “delivery failed”, look here: the reason and hint say what to check. Bodies are never kept.
     </p>
     <form class="filters" method="get" action="/ui/rejections">
-      <label>
-        Source
-        <select name="source">
-          <option value="">all</option>
-          {sources.map((s) => (
-            <option value={s} selected={s === source}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </label>
+      <FilterSelect label="Source" name="source" options={sources} selected={source} />
       <button type="submit">Filter</button>
     </form>
     {error ? <div class="flash bad">{error}</div> : null}
