@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
-import { defineProvider, jsonDraft, pick, secretsOption, signHmac, str, toDate, verifyHmacHeader, withHeaders, type HmacScheme } from './kit.ts'
+import { defineProvider, describeJson, jsonDraft, secretsOption, signHmac, verifyHmacHeader, withHeaders, type HmacScheme } from './kit.ts'
 
 // https://docs.cdp.coinbase.com/commerce/api-arcitecture/webhooks-security
 const DOCS = 'https://docs.cdp.coinbase.com/commerce/api-arcitecture/webhooks-security'
@@ -19,10 +19,7 @@ export const coinbaseCommerce = defineProvider({
 
   verify: (req, { secrets }) => verifyHmacHeader(req, secrets, SCHEME, [req.body], 'is the secret the webhook shared secret, and is the raw body signed unchanged?'),
 
-  describe(req) {
-    const body = req.json()
-    return { deliveryId: str(pick(body, 'event.id')), type: str(pick(body, 'event.type')), occurredAt: toDate(pick(body, 'event.created_at')) }
-  },
+  describe: describeJson({ id: 'event.id', type: 'event.type', time: 'event.created_at' }),
 
   sample: (type = 'charge:confirmed') =>
     jsonDraft(

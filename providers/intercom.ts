@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
-import { defineProvider, jsonDraft, pick, secretsOption, signHmac, str, toDate, verifyHmacHeader, withHeaders, type HmacScheme } from './kit.ts'
+import { defineProvider, describeJson, jsonDraft, secretsOption, signHmac, verifyHmacHeader, withHeaders, type HmacScheme } from './kit.ts'
 
 // https://developers.intercom.com/docs/references/2.13/webhooks/webhook-models
 const DOCS = 'https://developers.intercom.com/docs/references/2.13/webhooks/webhook-models'
@@ -18,10 +18,7 @@ export const intercom = defineProvider({
 
   verify: (req, { secrets }) => verifyHmacHeader(req, secrets, SCHEME, [req.body], "is the sender signing the exact raw body, and is the secret the app's client secret from the Developer Hub?"),
 
-  describe(req) {
-    const body = req.json()
-    return { deliveryId: str(pick(body, 'id')), type: str(pick(body, 'topic')), occurredAt: toDate(pick(body, 'created_at')) }
-  },
+  describe: describeJson({ id: 'id', type: 'topic', time: 'created_at' }),
 
   sample(type = 'conversation.user.created') {
     const createdAt = Math.floor(Date.now() / 1000)

@@ -296,6 +296,14 @@ export function describeBatch(req: RawRequest, events: unknown[] | undefined, fi
   return { deliveryId, type: types.length > 0 ? types.join(',') : undefined, occurredAt: toDate(pick(events[0], fields.time)) }
 }
 
+/** A `describe` that reads the delivery id, type and event time from fields of a JSON body (dotted paths). */
+export const describeJson =
+  (paths: { id: string; type: string; time: string }) =>
+  (req: RawRequest): Description => {
+    const body = req.json()
+    return { deliveryId: str(pick(body, paths.id)), type: str(pick(body, paths.type)), occurredAt: toDate(pick(body, paths.time)) }
+  }
+
 const decoder = new TextDecoder()
 
 export interface RawRequestInit {

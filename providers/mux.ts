@@ -2,16 +2,14 @@ import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import {
   defineProvider,
+  describeJson,
   jsonDraft,
-  pick,
+  RAW_BODY_HINT,
   secretsOption,
   signTimestampedHeader,
-  str,
-  toDate,
   toleranceOption,
   verifyTimestampedHeader,
   withHeaders,
-  RAW_BODY_HINT,
   type TimestampedHeaderScheme,
 } from './kit.ts'
 
@@ -46,10 +44,7 @@ export const mux = defineProvider({
   verify: (req, { secrets, toleranceSeconds }, now) => verifyTimestampedHeader(req, secrets, SCHEME, now, toleranceSeconds),
 
   // `id` is the event id, the same on every retry (retries append to `attempts`, so the bodies differ).
-  describe(req) {
-    const body = req.json()
-    return { deliveryId: str(pick(body, 'id')), type: str(pick(body, 'type')), occurredAt: toDate(pick(body, 'created_at')) }
-  },
+  describe: describeJson({ id: 'id', type: 'type', time: 'created_at' }),
 
   sample(type = 'video.asset.ready') {
     const assetId = 'Fe4ViS5m01nS3kUOpY1pNJd5HSBEvN2OH'

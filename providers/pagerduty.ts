@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
-import { accept, anyDigestMatches, decodeDigests, defineProvider, hmac, jsonDraft, parseKeyValueHeader, pick, reject, secretsOption, str, toDate, triedHint, withHeaders } from './kit.ts'
+import { accept, anyDigestMatches, decodeDigests, defineProvider, describeJson, hmac, jsonDraft, parseKeyValueHeader, reject, secretsOption, triedHint, withHeaders } from './kit.ts'
 
 // https://developer.pagerduty.com/docs/ZG9jOjExMDI5NTkz-verifying-signatures
 const DOCS = 'https://developer.pagerduty.com/docs/ZG9jOjExMDI5NTkz-verifying-signatures'
@@ -27,14 +27,7 @@ export const pagerduty = defineProvider({
     return ok ? accept : reject('mismatch', triedHint(secrets.length, 'is each secret the one returned when the webhook subscription was created, and is the raw body signed unchanged?'))
   },
 
-  describe(req) {
-    const body = req.json()
-    return {
-      deliveryId: str(pick(body, 'event.id')),
-      type: str(pick(body, 'event.event_type')),
-      occurredAt: toDate(pick(body, 'event.occurred_at')),
-    }
-  },
+  describe: describeJson({ id: 'event.id', type: 'event.event_type', time: 'event.occurred_at' }),
 
   // Modelled on the incident payload of https://github.com/PagerDuty/developer-docs/blob/main/docs/webhooks/01-Overview.md
   sample(type = 'incident.triggered') {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
-import { defineProvider, jsonDraft, pick, secretsOption, signHmac, str, toDate, urlHint, verifyHmacHeader, withHeaders, type HmacScheme } from './kit.ts'
+import { defineProvider, describeJson, jsonDraft, secretsOption, signHmac, urlHint, verifyHmacHeader, withHeaders, type HmacScheme } from './kit.ts'
 
 // https://developer.squareup.com/docs/webhooks/step3validate
 const DOCS = 'https://developer.squareup.com/docs/webhooks/step3validate'
@@ -18,10 +18,7 @@ export const square = defineProvider({
 
   verify: (req, { secrets }) => verifyHmacHeader(req, secrets, SCHEME, [req.url, req.body], urlHint(req.url) + '; is the secret the subscription signature key?'),
 
-  describe(req) {
-    const body = req.json()
-    return { deliveryId: str(pick(body, 'event_id')), type: str(pick(body, 'type')), occurredAt: toDate(pick(body, 'created_at')) }
-  },
+  describe: describeJson({ id: 'event_id', type: 'type', time: 'created_at' }),
 
   sample: (type = 'payment.created') =>
     jsonDraft(

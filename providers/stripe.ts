@@ -2,12 +2,10 @@ import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import {
   defineProvider,
+  describeJson,
   jsonDraft,
-  pick,
   secretsOption,
   signTimestampedHeader,
-  str,
-  toDate,
   toleranceOption,
   verifyTimestampedHeader,
   withHeaders,
@@ -46,10 +44,7 @@ export const stripe = defineProvider({
 
   verify: (req, { secrets, toleranceSeconds }, now) => verifyTimestampedHeader(req, secrets, SCHEME, now, toleranceSeconds),
 
-  describe(req) {
-    const event = req.json()
-    return { deliveryId: str(pick(event, 'id')), type: str(pick(event, 'type')), occurredAt: toDate(pick(event, 'created')) }
-  },
+  describe: describeJson({ id: 'id', type: 'type', time: 'created' }),
 
   // Modelled on the event object in https://docs.stripe.com/api/events/object
   sample: (type = 'payment_intent.succeeded') =>

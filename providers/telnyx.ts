@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import nacl from 'tweetnacl'
 import { z } from 'zod'
-import { accept, checkTimestamp, decodeDigest, defineProvider, ed25519SecretKey, jsonDraft, parseIntStrict, pick, reject, str, toDate, toleranceOption, withHeaders } from './kit.ts'
+import { accept, checkTimestamp, decodeDigest, defineProvider, describeJson, ed25519SecretKey, jsonDraft, parseIntStrict, reject, toleranceOption, withHeaders } from './kit.ts'
 
 /** The window the telnyx SDK enforces on telnyx-timestamp (TelnyxWebhook.verify). */
 const TOLERANCE_SECONDS = 5 * 60
@@ -38,10 +38,7 @@ export const telnyx = defineProvider({
     return checkTimestamp(seconds, now, toleranceSeconds) ?? accept
   },
 
-  describe(req) {
-    const body = req.json()
-    return { deliveryId: str(pick(body, 'data.id')), type: str(pick(body, 'data.event_type')), occurredAt: toDate(pick(body, 'data.occurred_at')) }
-  },
+  describe: describeJson({ id: 'data.id', type: 'data.event_type', time: 'data.occurred_at' }),
 
   sample(type = 'message.received') {
     return jsonDraft(

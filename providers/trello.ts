@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
-import { defineProvider, jsonDraft, pick, reply, secretsOption, signHmac, str, toDate, urlHint, verifyHmacHeader, withHeaders, type HmacScheme } from './kit.ts'
+import { defineProvider, describeJson, jsonDraft, reply, secretsOption, signHmac, urlHint, verifyHmacHeader, withHeaders, type HmacScheme } from './kit.ts'
 
 // https://developer.atlassian.com/cloud/trello/guides/rest-api/webhooks/#webhook-signatures
 const DOCS = 'https://developer.atlassian.com/cloud/trello/guides/rest-api/webhooks/#webhook-signatures'
@@ -25,10 +25,7 @@ export const trello = defineProvider({
   verify: (req, { secrets }) =>
     verifyHmacHeader(req, secrets, SCHEME, [req.body, req.url], `${urlHint(req.url)}, exactly as the callbackURL given to Trello; the secret is the OAuth secret, not the API key`),
 
-  describe(req) {
-    const body = req.json()
-    return { deliveryId: str(pick(body, 'action.id')), type: str(pick(body, 'action.type')), occurredAt: toDate(pick(body, 'action.date')) }
-  },
+  describe: describeJson({ id: 'action.id', type: 'action.type', time: 'action.date' }),
 
   sample(type = 'updateCard') {
     const id = randomBytes(12).toString('hex')

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
-import { defineProvider, jsonDraft, pick, secretsOption, signHmac, str, toDate, verifyHmacHeader, withHeaders, type HmacScheme } from './kit.ts'
+import { defineProvider, describeJson, jsonDraft, secretsOption, signHmac, verifyHmacHeader, withHeaders, type HmacScheme } from './kit.ts'
 
 // https://www.typeform.com/developers/webhooks/secure-your-webhooks/
 const DOCS = 'https://www.typeform.com/developers/webhooks/secure-your-webhooks/'
@@ -15,14 +15,7 @@ export const typeform = defineProvider({
 
   verify: (req, { secrets }) => verifyHmacHeader(req, secrets, SCHEME, [req.body], 'is the secret the one set on this webhook, and is the raw body signed unchanged?'),
 
-  describe(req) {
-    const body = req.json()
-    return {
-      deliveryId: str(pick(body, 'event_id')),
-      type: str(pick(body, 'event_type')),
-      occurredAt: toDate(pick(body, 'form_response.submitted_at')),
-    }
-  },
+  describe: describeJson({ id: 'event_id', type: 'event_type', time: 'form_response.submitted_at' }),
 
   sample: (type = 'form_response') =>
     jsonDraft(

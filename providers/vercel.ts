@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
-import { defineProvider, jsonDraft, pick, secretsOption, signHmac, str, toDate, verifyHmacHeader, withHeaders, type HmacScheme } from './kit.ts'
+import { defineProvider, describeJson, jsonDraft, secretsOption, signHmac, verifyHmacHeader, withHeaders, type HmacScheme } from './kit.ts'
 
 // https://vercel.com/docs/webhooks/webhooks-api#securing-webhooks
 const DOCS = 'https://vercel.com/docs/webhooks/webhooks-api#securing-webhooks'
@@ -20,10 +20,7 @@ export const vercel = defineProvider({
   verify: (req, { secrets }) =>
     verifyHmacHeader(req, secrets, SCHEME, [req.body], 'is the secret the webhook secret (or, for an integration, its client secret), and is the raw body signed unchanged?'),
 
-  describe(req) {
-    const body = req.json()
-    return { deliveryId: str(pick(body, 'id')), type: str(pick(body, 'type')), occurredAt: toDate(pick(body, 'createdAt')) }
-  },
+  describe: describeJson({ id: 'id', type: 'type', time: 'createdAt' }),
 
   sample: (type = 'deployment.created') =>
     jsonDraft(

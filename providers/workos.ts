@@ -2,13 +2,11 @@ import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import {
   defineProvider,
+  describeJson,
   jsonDraft,
   parseIntStrict,
-  pick,
   secretsOption,
   signTimestampedHeader,
-  str,
-  toDate,
   toleranceOption,
   verifyTimestampedHeader,
   withHeaders,
@@ -51,14 +49,7 @@ export const workos = defineProvider({
 
   verify: (req, { secrets, toleranceSeconds }, now) => verifyTimestampedHeader(req, secrets, SCHEME, now, toleranceSeconds),
 
-  describe(req) {
-    const body = req.json()
-    return {
-      deliveryId: str(pick(body, 'id')),
-      type: str(pick(body, 'event')),
-      occurredAt: toDate(pick(body, 'created_at')),
-    }
-  },
+  describe: describeJson({ id: 'id', type: 'event', time: 'created_at' }),
 
   sample(type = 'user.created') {
     const now = new Date().toISOString()
