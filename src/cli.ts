@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path'
 import { createInterface } from 'node:readline/promises'
 import { builtinProviders } from '../providers/index.ts'
 import { rejectionJson, statsReport } from './admin/report.ts'
+import { ago as formatAgo, parseWhen } from './admin/time.ts'
 import { catalogue, catalogueMarkdown, optionLabel } from './catalogue.ts'
 import { joinCluster, MAX_WORKERS, runClusterPrimary, shouldFork } from './cluster.ts'
 import { ConfigError, loadConfig, resolveConfig, type Config, type RetentionConfig } from './config.ts'
@@ -79,14 +80,8 @@ async function withStore<T>(flags: ServeFlags, fn: (store: SqliteStore) => Promi
 const withCommon = (cmd: Command) =>
   cmd.option('-c, --config <path>', 'config file (env INHOOK_CONFIG; default ./inhook.config.{ts,js,json})').option('--db <path>', 'SQLite database file (env INHOOK_DB)')
 
-const ago = (date: Date | null, now = Date.now()) => {
-  if (!date) return ''
-  const s = Math.round((now - date.getTime()) / 1000)
-  if (Math.abs(s) < 60) return `${s}s ago`
-  if (Math.abs(s) < 3600) return `${Math.round(s / 60)}m ago`
-  if (Math.abs(s) < 86400) return `${Math.round(s / 3600)}h ago`
-  return `${Math.round(s / 86400)}d ago`
-}
+/** `3m ago` (the console's wording) for a date in a table. */
+const ago = (date: Date) => formatAgo(date, new Date())
 
 /** A plain-text table: columns padded to their widest cell. */
 export function table(header: string[], rows: string[][]): string {
@@ -95,13 +90,11 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join('\n')
 }
 
-/** Parses `2h`, `30m`, `7d`, `45s` or an ISO date into a Date. */
+/** Parses `2h`, `30m`, `7d`, `45s` or an ISO date into a Date (as the API's `since` does). */
 export function parseSince(value: string, now = new Date()): Date {
-  const m = /^(\d+)\s*(s|m|h|d)$/.exec(value.trim())
-  if (m) return new Date(now.getTime() - Number(m[1]) * { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7 }[m[2] as 's']!)
-  const d = new Date(value)
-  if (Number.isNaN(d.getTime())) throw new CliError(`--since: expected a duration like 2h, 30m, 7d or an ISO date, got ${JSON.stringify(value)}`)
-  return d
+  const date = parseWhen(value, now)
+  if (!date) throw new CliError(`--since: expected a duration like 2h, 30m, 7d or an ISO date, got ${JSON.stringify(value)}`)
+  return date
 }
 
 const statusOption = () => new Option('--status <status>', 'filter by status').choices(EVENT_STATUSES as unknown as string[])
