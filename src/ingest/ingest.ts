@@ -249,4 +249,3 @@ export function redactQuery(search: string, redact: Set<string>): string {
   return params.toString()
 }
 
-export type { RawRequest }
