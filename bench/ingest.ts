@@ -88,6 +88,8 @@ interface RoundResult {
   round: number
   load: LoadResult
   warmup: LoadResult
+  /** Paced at half of this run's saturation rate. */
+  half?: LoadResult
   peakRssBytes: number
   /** Sum over the server's processes. */
   cpuSeconds: number
@@ -116,11 +118,11 @@ export async function runIngestBench(o: IngestOptions): Promise<void> {
       // Rotate the order each round so no server always runs first (or right after a heavy one).
       const order = specs.map((_, i) => specs[(i + round - 1) % specs.length]!)
       for (const spec of order) {
-        const result = await runOne(spec, round, o, { work, bodyFile, body, signature, runId: (runId += 2) })
+        const result = await runOne(spec, round, o, { work, bodyFile, body, signature, runId: (runId += 3) })
         results.get(spec.name)!.push(result)
         const check = result.stored === undefined ? '' : `  stored ${result.stored} / acked ${result.acknowledged}${result.stored < result.acknowledged! ? '  LOST WRITES' : ''}`
         console.log(
-          `  round ${round}  ${spec.name.padEnd(16)} ${result.error ? `ERROR ${result.error}` : `${Math.round(result.load.rps).toString().padStart(6)} req/s  p50 ${result.load.p50Ms.toFixed(2)} ms  p99 ${result.load.p99Ms.toFixed(2)} ms  RSS ${mib(result.peakRssBytes)} MiB  CPU ${((result.cpuSeconds / Math.max(1, result.load.requests)) * 1e6).toFixed(0)} µs/req${check}`}`,
+          `  round ${round}  ${spec.name.padEnd(16)} ${result.error ? `ERROR ${result.error}` : `${Math.round(result.load.rps).toString().padStart(6)} req/s  p50 ${result.load.p50Ms.toFixed(2)} ms  p99 ${result.load.p99Ms.toFixed(2)} ms  p99 at half load ${result.half?.p99Ms.toFixed(2) ?? '–'} ms  RSS ${mib(result.peakRssBytes)} MiB  CPU ${((result.cpuSeconds / Math.max(1, result.load.requests)) * 1e6).toFixed(0)} µs/req${check}`}`,
         )
       }
     }
@@ -129,15 +131,15 @@ export async function runIngestBench(o: IngestOptions): Promise<void> {
   }
 
   const rows = summarize(specs, results)
-  const header = ['server', 'req/s median (min–max)', 'vs bare', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'CPU µs/req', 'stored / acked']
-  const cells = rows.map((r) => [r.label, r.rps, r.ratio, r.p50, r.p99, r.rss, r.cpu, r.check])
+  const header = ['server', 'req/s median (min–max)', 'vs bare', 'p50 ms', 'p99 ms', 'p99 ms at half load', 'peak RSS MiB', 'CPU µs/req', 'stored / acked']
+  const cells = rows.map((r) => [r.label, r.rps, r.ratio, r.p50, r.p99, r.halfP99, r.rss, r.cpu, r.check])
   const command = `npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`
   console.log(`\n${textTable(header, cells)}\n\n(${Math.round((Date.now() - started) / 1000)} s)`)
   const file = writeJson('ingest', { machine, options: o, tool: loadTool(), payloadBytes: PAYLOAD_BYTES, command, summary: rows, rounds: Object.fromEntries(results) })
   const md = [
     `### Ingest (\`${command}\`)`,
     '',
-    `${machineLine(machine)}. ${o.connections} connections, ${loadTool()} on the same machine, ${PAYLOAD_BYTES}-byte GitHub-style bodies with a valid \`X-Hub-Signature-256\` and a unique delivery id each; medians of ${o.rounds} interleaved rounds of ${o.seconds} s, fresh database each run; RSS is the peak (VmHWM) of the largest server process; CPU is the server's user+system time per request.`,
+    `${machineLine(machine)}. ${o.connections} connections, ${loadTool()} on the same machine, ${PAYLOAD_BYTES}-byte GitHub-style bodies with a valid \`X-Hub-Signature-256\` and a unique delivery id each; medians of ${o.rounds} interleaved rounds of ${o.seconds} s, fresh database each run; RSS is the peak (VmHWM) of the largest server process; CPU is the server's user+system time per request; "p99 at half load" is a second run paced by autocannon at half the rate the server just sustained (wrk cannot pace).`,
     '',
     markdownTable(header, cells),
   ].join('\n')
@@ -167,6 +169,8 @@ async function runOne(spec: ServerSpec, round: number, o: IngestOptions, ctx: { 
     result.load = await runLoad({ ...load, seconds: o.seconds, runId: ctx.runId + 1 })
     result.cpuSeconds = server.cpuSeconds() - cpuBefore
     result.peakRssBytes = Math.max(0, ...server.peakRss().values())
+    // Latency when not saturated: the same server, paced at half the rate it just sustained.
+    result.half = await runLoad({ ...load, seconds: o.seconds, runId: ctx.runId + 2, rate: result.load.rps / 2 })
   } catch (error) {
     result.error = (error as Error).message.split('\n')[0]
     console.error((error as Error).message)
@@ -177,7 +181,7 @@ async function runOne(spec: ServerSpec, round: number, o: IngestOptions, ctx: { 
   }
   if (spec.stores && !result.error) {
     const ok = (r: LoadResult) => r.requests - r.non2xx
-    result.acknowledged = 1 + ok(result.warmup) + ok(result.load)
+    result.acknowledged = 1 + ok(result.warmup) + ok(result.load) + (result.half ? ok(result.half) : 0)
     const store = new SqliteStore(openDatabase(`file:${join(dir, 'inhook.db')}`, { migrate: false }))
     try {
       result.stored = await store.countWhere({ source: 'github' })
@@ -203,7 +207,7 @@ function summarize(specs: ServerSpec[], results: Map<string, RoundResult[]>) {
     const stored = ok.reduce((s, r) => s + (r.stored ?? 0), 0)
     const acked = ok.reduce((s, r) => s + (r.acknowledged ?? 0), 0)
     const lost = ok.some((r) => r.stored !== undefined && r.stored < r.acknowledged!)
-    const non2xx = ok.reduce((s, r) => s + r.load.non2xx + r.warmup.non2xx, 0)
+    const non2xx = ok.reduce((s, r) => s + r.load.non2xx + r.warmup.non2xx + (r.half?.non2xx ?? 0), 0)
     const errors = all.length - ok.length
     return {
       name: spec.name,
@@ -214,6 +218,7 @@ function summarize(specs: ServerSpec[], results: Map<string, RoundResult[]>) {
       ratio: bareRps && ok.length ? (m / bareRps).toFixed(2) : '',
       p50: ok.length ? median(ok.map((r) => r.load.p50Ms)).toFixed(2) : '',
       p99: ok.length ? median(ok.map((r) => r.load.p99Ms)).toFixed(2) : '',
+      halfP99: ok.some((r) => r.half) ? median(ok.filter((r) => r.half).map((r) => r.half!.p99Ms)).toFixed(2) : '',
       rss: ok.length ? mib(Math.max(...ok.map((r) => r.peakRssBytes))) : '',
       cpu: ok.length ? median(ok.map((r) => (r.cpuSeconds / Math.max(1, r.load.requests)) * 1e6)).toFixed(0) : '',
       check: spec.stores ? `${fmt(stored)} / ${fmt(acked)}${lost ? ' LOST' : ' ✓'}` : '—',

@@ -64,7 +64,7 @@ describe('/metrics', () => {
   })
 
   it('counts a write that cannot be committed as unavailable', async () => {
-    gw.store.writer.close() // the database refuses writes from now on
+    await gw.store.close() // the database refuses writes from now on
     expect((await gw.send('github', await delivery('push', '{}', 'lost'))).status).toBe(503)
     const after = await (await fetch(`${gw.url}/metrics`)).text()
     expect(sample(after, 'inhook_ingest_requests_total', { source: 'github', outcome: 'unavailable' })).toBe(1)

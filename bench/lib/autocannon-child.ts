@@ -1,11 +1,12 @@
 // autocannon, run in its own process (so it does not share the event loop of the bench driver), with
 // the same requests and the same summary line as bench/github.lua.
-// Usage: autocannon-child.ts URL CONNECTIONS SECONDS (env BENCH_BODY_FILE, BENCH_SIGNATURE, BENCH_RUN).
+// Usage: autocannon-child.ts URL CONNECTIONS SECONDS [RATE] (env BENCH_BODY_FILE, BENCH_SIGNATURE, BENCH_RUN).
+// RATE (requests per second in all, 0: as fast as the server answers) paces the load.
 import autocannon from 'autocannon'
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 
-const [url, connections, seconds] = process.argv.slice(2)
+const [url, connections, seconds, rate] = process.argv.slice(2)
 const body = readFileSync(process.env.BENCH_BODY_FILE!)
 const run = Number(process.env.BENCH_RUN ?? 0)
 let counter = 0
@@ -17,6 +18,7 @@ const result = await autocannon({
   url: url!,
   connections: Number(connections),
   duration: Number(seconds),
+  ...(Number(rate) > 0 && { overallRate: Number(rate) }),
   requests: [
     {
       method: 'POST',

@@ -10,6 +10,7 @@ import type {
   AppendResult, Attempt, AttemptRecord, ClaimOptions, EventFilter, ForwardingState, ListOptions, NewWebhookEvent, Page, PruneResult, Rates, Rejection,
   ReplayCount, ReplayOptions, RetentionCutoffs, RetryOptions, Stats, Store, TrafficMinute, WebhookEvent, WebhookEventSummary,
 } from './store.ts'
+import { AppendThread } from './append-thread.ts'
 import { Checkpointer } from './checkpointer.ts'
 import { GroupCommitWriter, StorageError } from './writer.ts'
 
@@ -83,12 +84,15 @@ export function toWebhookEvent(row: EventRowRaw): WebhookEvent {
   }
 }
 
+const appended = (id: number): AppendResult => (id ? { id: String(id), duplicate: false } : { duplicate: true })
+
 /** Parses an event id given by a user; undefined when it is not one. */
 export const parseEventId = (id: string): number | undefined => (/^[1-9]\d{0,15}$/.test(id) ? Number(id) : undefined)
 
 export class SqliteStore implements Store {
   readonly writer: GroupCommitWriter
   private readonly checkpointer?: Checkpointer
+  private readonly appendThread?: AppendThread
   private readonly statements
   private readonly lines: Lines
   private rejectionsSincePrune = 0
@@ -99,11 +103,17 @@ export class SqliteStore implements Store {
       onBatch?: (size: number) => void
       /** Checkpoint the WAL from a background thread rather than in the committing thread (default: false). */
       backgroundCheckpoints?: boolean
+      /** Insert and commit unordered deliveries on a thread of their own, off the event loop (default: false; see append-thread.ts). */
+      appendThread?: boolean
     } = {},
   ) {
     const client = db.$client
+    const synchronous = client.pragma('synchronous', { simple: true }) as number
     this.writer = new GroupCommitWriter(client, options.onBatch)
     if (options.backgroundCheckpoints && !client.memory && !client.readonly) this.checkpointer = new Checkpointer(client)
+    if (options.appendThread && !client.memory && !client.readonly)
+      this.appendThread = new AppendThread({ file: client.name, synchronous, busyTimeoutMs: client.pragma('busy_timeout', { simple: true }) as number,
+        autocheckpointPages: client.pragma('wal_autocheckpoint', { simple: true }) as number, onBatch: options.onBatch })
     this.lines = createLines(client)
     this.statements = {
       insert: client.prepare<unknown[], { id: number }>(
@@ -191,6 +201,7 @@ export class SqliteStore implements Store {
   }
 
   append(e: NewWebhookEvent): Promise<AppendResult> {
+    if (e.orderingKey === undefined && this.appendThread?.usable) return this.appendThread.append(e).then(appended)
     const received = e.receivedAt.getTime()
     const params = [
       e.source, e.provider, e.type ?? null, e.deliveryId ?? null, e.method, e.path, e.query, JSON.stringify(e.headers),
@@ -535,7 +546,22 @@ export class SqliteStore implements Store {
     })
   }
 
+  /**
+   * Sets a per-connection pragma (max_page_count, query_only …) on every connection that writes events:
+   * the store's own and the append thread's.
+   */
+  async pragma(pragma: string): Promise<void> {
+    this.db.$client.pragma(pragma)
+    await this.appendThread?.pragma(pragma)
+  }
+
+  /** Settles once every connection the store writes through is open (the append thread starts on its own). */
+  async opened(): Promise<void> {
+    await this.appendThread?.started
+  }
+
   async close(): Promise<void> {
+    await this.appendThread?.close()
     this.writer.close()
     await this.checkpointer?.stop()
     this.db.$client.close()

@@ -168,7 +168,7 @@ describe('ingest', () => {
   })
 
   it('answers 503, never 200, when the database is closed', async () => {
-    gw.store.db.$client.close()
+    await gw.store.close()
     const res = await gw.send('github', await githubDelivery('{}'))
     expect(res.status).toBe(503)
   })

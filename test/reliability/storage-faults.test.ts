@@ -4,7 +4,7 @@
 //
 // Real faults where the machine allows them (root: `chattr +i` makes even open files refuse writes;
 // a tiny tmpfs fills up); SQLite's own guards everywhere (`PRAGMA query_only` gives SQLITE_READONLY,
-// `PRAGMA max_page_count` gives SQLITE_FULL, both genuine SQLite errors on the gateway's connection).
+// `PRAGMA max_page_count` gives SQLITE_FULL, both genuine SQLite errors on the gateway's connections).
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -54,12 +54,12 @@ async function deliveriesUnderFault(gw: TestGateway, prefix: string, count = 8) 
 const ready = async (gw: TestGateway) => (await fetch(`${gw.url}/readyz`)).status
 
 /** The promise, for any fault: 503 + Retry-After and not ready while it lasts; 200 and ready once it clears. */
-async function expectFaultThenRecovery(gw: TestGateway, prefix: string, clear: () => void) {
+async function expectFaultThenRecovery(gw: TestGateway, prefix: string, clear: () => void | Promise<void>) {
   const during = await deliveriesUnderFault(gw, prefix)
   expect(during.map((a) => a.status)).toEqual(during.map(() => 503))
   expect(during.every((a) => Number(a.retryAfter) > 0)).toBe(true)
   expect(await ready(gw)).toBe(503)
-  clear()
+  await clear()
   // No restart: the same gateway, the same connection. The provider's retry of each delivery is stored once.
   const after = await deliveriesUnderFault(gw, prefix)
   expect(after.map((a) => a.status)).toEqual(after.map(() => 200))
@@ -82,9 +82,9 @@ describe('storage faults', () => {
 
   it('read-only database (PRAGMA query_only): 503, not ready, recovers when writable again', async () => {
     gw = await startTestGateway({ sources })
-    const client = gw.store.db.$client
-    client.pragma('query_only = ON')
-    await expectFaultThenRecovery(gw, 'query-only', () => client.pragma('query_only = OFF'))
+    const store = gw.store
+    await store.pragma('query_only = ON')
+    await expectFaultThenRecovery(gw, 'query-only', () => store.pragma('query_only = OFF'))
   })
 
   it('disk full (PRAGMA max_page_count): 503, not ready, recovers when space is back', async () => {
@@ -92,8 +92,8 @@ describe('storage faults', () => {
     const client = gw.store.db.$client
     const pages = client.pragma('page_count', { simple: true }) as number
     const max = client.pragma('max_page_count', { simple: true }) as number
-    client.pragma(`max_page_count = ${pages}`)
-    await expectFaultThenRecovery(gw, 'page-limit', () => client.pragma(`max_page_count = ${max}`))
+    await gw.store.pragma(`max_page_count = ${pages}`)
+    await expectFaultThenRecovery(gw, 'page-limit', () => gw!.store.pragma(`max_page_count = ${max}`))
   })
 
   it.skipIf(!canChattr)('database file made read-only underneath the running gateway (chattr +i): 503, not ready, recovers', async () => {

@@ -1,0 +1,107 @@
+// The append thread (see append-thread.ts). Plain JavaScript: worker threads do not inherit the
+// TypeScript loader. It owns its own connection to the database file and commits each batch it is sent
+// in one transaction, then answers with the new ids (0 for a duplicate) or the error.
+import { createRequire } from 'node:module'
+import { parentPort, workerData } from 'node:worker_threads'
+
+const Database = createRequire(import.meta.url)('better-sqlite3')
+const { file, insertSql, synchronous, busyTimeoutMs, autocheckpointPages, stringFields } = workerData
+const db = new Database(file, { fileMustExist: true })
+// Waiting for the lock is done below, in short sleeps: SQLite's own busy handler sleeps up to 100 ms at a time.
+db.pragma('busy_timeout = 0')
+// This thread may block: FULL fsyncs the WAL in the commit itself, before the batch is answered.
+db.pragma(`synchronous = ${synchronous}`)
+db.pragma('cache_size = -8000')
+// As on the main connection: checkpoints are the checkpointer thread's, this is only a safety net.
+db.pragma(`wal_autocheckpoint = ${autocheckpointPages}`)
+const insert = db.prepare(insertSql)
+const begin = db.prepare('BEGIN IMMEDIATE')
+const commit = db.prepare('COMMIT')
+const rollback = db.prepare('ROLLBACK')
+// Read once now: this opens the WAL for writing. A connection that first touches a file while it cannot
+// be written (a read-only mount, chattr +i) opens it read-only for good and would never recover.
+db.prepare('SELECT 1 FROM events LIMIT 1').get()
+const nap = new Int32Array(new SharedArrayBuffer(4))
+/** Between two attempts at the write lock held by another connection. */
+const LOCK_RETRY_MS = 0.5
+
+function lock() {
+  const deadline = performance.now() + busyTimeoutMs
+  for (;;) {
+    try {
+      begin.run()
+      return
+    } catch (error) {
+      if (!String(error.code).startsWith('SQLITE_BUSY')) throw error
+      if (performance.now() >= deadline) throw new Error(`database is locked (waited ${busyTimeoutMs} ms)`)
+      Atomics.wait(nap, 0, 0, LOCK_RETRY_MS)
+    }
+  }
+}
+
+/**
+ * A batch: `text` holds every string field of every row back to back; `numbers` holds, per row, the
+ * length of each string field (-1: null), then received_at, occurred_at (-1: null) and the body's length;
+ * `bodies` the bodies back to back.
+ */
+function write({ count, text, numbers, bodies }) {
+  const ids = new Float64Array(count)
+  const bytes = Buffer.from(bodies)
+  let t = 0
+  let n = 0
+  let b = 0
+  const params = new Array(stringFields + 4)
+  lock()
+  try {
+    for (let row = 0; row < count; row++) {
+      for (let f = 0; f < stringFields; f++) {
+        const length = numbers[n++]
+        if (length < 0) params[f] = null
+        else {
+          params[f] = text.slice(t, t + length)
+          t += length
+        }
+      }
+      const receivedAt = numbers[n++]
+      const occurredAt = numbers[n++]
+      const bodyLength = numbers[n++]
+      params[stringFields] = bytes.subarray(b, b + bodyLength)
+      b += bodyLength
+      params[stringFields + 1] = receivedAt
+      params[stringFields + 2] = occurredAt < 0 ? null : occurredAt
+      params[stringFields + 3] = receivedAt // next_attempt_at: due at once
+      const inserted = insert.get(params)
+      ids[row] = inserted ? inserted.id : 0
+    }
+    commit.run()
+  } catch (error) {
+    if (db.inTransaction) rollback.run()
+    throw error
+  }
+  return ids
+}
+
+parentPort.postMessage('ready')
+
+parentPort.on('message', (message) => {
+  if (message === 'close') {
+    db.close()
+    parentPort.close()
+    return
+  }
+  if (message.pragma) {
+    try {
+      db.pragma(message.pragma)
+      parentPort.postMessage({ pragma: true })
+    } catch (error) {
+      parentPort.postMessage({ pragma: true, error: error.message })
+    }
+    return
+  }
+  try {
+    const ids = write(message)
+    parentPort.postMessage({ ids }, [ids.buffer])
+  } catch (error) {
+    parentPort.postMessage({ error: error.message, code: error.code })
+  }
+})

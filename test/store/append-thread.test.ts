@@ -1,0 +1,122 @@
+import Database from 'better-sqlite3'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { AppendThread } from '../../src/store/append-thread.ts'
+import { openDatabase } from '../../src/store/database.ts'
+import { SqliteStore } from '../../src/store/sqlite-store.ts'
+import type { NewWebhookEvent } from '../../src/store/store.ts'
+import { StorageError } from '../../src/store/writer.ts'
+import { tempDir, waitFor } from '../helpers/gateway.ts'
+
+const event = (deliveryId: string | undefined, over: Partial<NewWebhookEvent> = {}): NewWebhookEvent => ({
+  source: 'github', provider: 'github', type: 'push', deliveryId, method: 'POST', path: '/webhooks/github', query: '',
+  headers: [['content-type', 'application/json']], body: Buffer.from(`{"id":"${deliveryId}"}`), receivedAt: new Date(), ...over,
+})
+
+describe('appends on their own thread', () => {
+  let tmp: ReturnType<typeof tempDir>
+  let file: string
+  beforeEach(() => {
+    tmp = tempDir()
+    file = join(tmp.dir, 'a.db')
+  })
+  afterEach(() => tmp.cleanup())
+
+  const open = (options: Parameters<typeof openDatabase>[1] = {}) =>
+    new SqliteStore(openDatabase(`file:${file}`, { busyTimeoutMs: 2000, ...options }), { appendThread: true, backgroundCheckpoints: true })
+
+  it('stores every field as given, byte for byte, and reads back the same event', async () => {
+    const store = open()
+    const body = Buffer.from([0, 1, 2, 255, 0xe2, 0x82, 0xac, 10])
+    const full = event('d-1', {
+      type: 'pull_request.opened — ✓', query: 'a=1&b=%C3%A9', headers: [['x-name', 'Zoë 🚀'], ['content-type', 'application/octet-stream']],
+      body, clientIp: '::1', occurredAt: new Date(1_700_000_000_123), receivedAt: new Date(1_700_000_000_456),
+    })
+    const bare = event(undefined, { type: undefined, body: new Uint8Array(0), headers: [] })
+    const [a, b] = await Promise.all([store.append(full), store.append(bare)])
+    expect(a.duplicate).toBe(false)
+    expect(b.duplicate).toBe(false)
+    const got = (await store.get(a.id!))!
+    expect(got).toMatchObject({
+      source: 'github', provider: 'github', type: full.type, deliveryId: 'd-1', method: 'POST', path: '/webhooks/github', query: full.query,
+      headers: full.headers, clientIp: '::1', occurredAt: full.occurredAt, receivedAt: full.receivedAt, nextAttemptAt: full.receivedAt, status: 'new', attempts: 0,
+    })
+    expect(Buffer.compare(got.body, body)).toBe(0)
+    const empty = (await store.get(b.id!))!
+    expect(empty).toMatchObject({ type: null, deliveryId: null, clientIp: null, occurredAt: null, headers: [] })
+    expect(empty.body.length).toBe(0)
+    // And the worker can claim it like any other event.
+    const claimed = await store.claim({ limit: 10, leaseMs: 1000, now: new Date(Date.now() + 1000) })
+    expect(claimed.map((e) => e.id).sort()).toEqual([a.id, b.id].sort())
+    await store.close()
+  })
+
+  it('tells duplicates apart within one batch and across batches, and gives distinct ids otherwise', async () => {
+    const store = open()
+    const first = await Promise.all(['x', 'y', 'x', 'z', 'y'].map((id) => store.append(event(id))))
+    expect(first.map((r) => r.duplicate)).toEqual([false, false, true, false, true])
+    const again = await store.append(event('z'))
+    expect(again.duplicate).toBe(true)
+    const ids = first.filter((r) => !r.duplicate).map((r) => r.id)
+    expect(new Set(ids).size).toBe(3)
+    // The same delivery id from another source is not a duplicate.
+    expect((await store.append(event('x', { source: 'other' }))).duplicate).toBe(false)
+    await store.close()
+    const reader = new Database(file, { readonly: true })
+    expect(reader.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: 4 })
+    reader.close()
+  })
+
+  it('waits for a write lock held elsewhere without blocking the event loop, and fails past busy_timeout', async () => {
+    const store = open({ busyTimeoutMs: 300 })
+    const other = new Database(file)
+    other.prepare('BEGIN IMMEDIATE').run()
+    try {
+      let settled = false
+      const waiting = store.append(event('locked')).finally(() => (settled = true))
+      let ticks = 0
+      await waitFor(() => ++ticks >= 5, { intervalMs: 5 })
+      expect(settled).toBe(false)
+      other.prepare('ROLLBACK').run()
+      expect(await waiting).toMatchObject({ duplicate: false })
+
+      other.prepare('BEGIN IMMEDIATE').run()
+      await expect(store.append(event('too-late'))).rejects.toBeInstanceOf(StorageError)
+    } finally {
+      if (other.inTransaction) other.prepare('ROLLBACK').run()
+      other.close()
+    }
+    // Nothing of the failed batch was kept, and the thread goes on.
+    expect(await store.append(event('too-late'))).toMatchObject({ duplicate: false })
+    await store.close()
+  })
+
+  it('commits everything still queued when closed, and with FULL fsyncs in the commit', async () => {
+    const store = open({ synchronous: 'FULL' })
+    const appends = Array.from({ length: 500 }, (_, i) => store.append(event(`c-${i}`)))
+    const closed = store.close()
+    const results = await Promise.all(appends)
+    await closed
+    expect(results.every((r) => !r.duplicate)).toBe(true)
+    const reader = new Database(file, { readonly: true })
+    expect(reader.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: 500 })
+    reader.close()
+  })
+
+  it('keeps events with an ordering key on the main connection, in their line', async () => {
+    const store = open()
+    const [a, b] = await Promise.all([store.append(event('o-1', { orderingKey: 'k' })), store.append(event('o-2', { orderingKey: 'k' }))])
+    const claimed = await store.claim({ limit: 10, leaseMs: 1000, now: new Date(Date.now() + 1000) })
+    // Only the head of the key's line is runnable.
+    expect(claimed.map((e) => e.id)).toEqual([a.id])
+    expect(b.duplicate).toBe(false)
+    await store.close()
+  })
+
+  it('refuses with a StorageError, rather than hanging, when its thread cannot run', async () => {
+    const thread = new AppendThread({ file: join(tmp.dir, 'missing', 'x.db'), synchronous: 1, busyTimeoutMs: 100, autocheckpointPages: 1000 })
+    await waitFor(() => !thread.usable)
+    await expect(thread.append(event('nowhere'))).rejects.toBeInstanceOf(StorageError)
+    await thread.close()
+  })
+})
