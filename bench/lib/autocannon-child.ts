@@ -1,12 +1,12 @@
 // autocannon, run in its own process (so it does not share the event loop of the bench driver), with
 // the same requests and the same summary line as bench/github.lua.
-// Usage: autocannon-child.ts URL CONNECTIONS SECONDS [RATE] (env BENCH_BODY_FILE, BENCH_SIGNATURE, BENCH_RUN).
-// RATE (requests per second in all, 0: as fast as the server answers) paces the load.
+// Usage: autocannon-child.ts URL CONNECTIONS SECONDS [THINK_MS] (env BENCH_BODY_FILE, BENCH_SIGNATURE, BENCH_RUN).
+// THINK_MS (0: none) paces the load: each connection waits about that long before each request.
 import autocannon from 'autocannon'
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 
-const [url, connections, seconds, rate] = process.argv.slice(2)
+const [url, connections, seconds, think] = process.argv.slice(2)
 const body = readFileSync(process.env.BENCH_BODY_FILE!)
 const run = Number(process.env.BENCH_RUN ?? 0)
 let counter = 0
@@ -18,7 +18,8 @@ const result = await autocannon({
   url: url!,
   connections: Number(connections),
   duration: Number(seconds),
-  ...(Number(rate) > 0 && { overallRate: Number(rate) }),
+  // autocannon paces per connection in whole requests per second.
+  ...(Number(think) > 0 && { connectionRate: Math.max(1, Math.round(1000 / Number(think))) }),
   requests: [
     {
       method: 'POST',

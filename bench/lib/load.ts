@@ -15,10 +15,10 @@ export interface LoadOptions {
   bodyFile: string
   signature: string
   /**
-   * Paced load: this many requests per second in all, whatever the server could take (autocannon's
-   * overallRate; wrk cannot pace). For latency at a given load rather than at saturation.
+   * Paced load, for latency below saturation: each connection waits `thinkMs` on average (exponentially
+   * distributed) before each request, so the offered rate is about connections / (thinkMs + latency).
    */
-  rate?: number
+  thinkMs?: number
 }
 
 export interface LoadResult {
@@ -42,13 +42,13 @@ export const loadTool = (): LoadResult['tool'] => ((hasWrk ??= spawnSync('wrk', 
 
 /** Runs the load for `seconds` (hard-killed 20 s later if the generator hangs). */
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
-  const env = { ...process.env, BENCH_BODY_FILE: o.bodyFile, BENCH_SIGNATURE: o.signature, BENCH_RUN: String(o.runId) }
-  const tool = o.rate ? 'autocannon' : loadTool()
+  const env = { ...process.env, BENCH_BODY_FILE: o.bodyFile, BENCH_SIGNATURE: o.signature, BENCH_RUN: String(o.runId), BENCH_THINK_MS: String(o.thinkMs ?? 0) }
+  const tool = loadTool()
   const { origin, pathname } = new URL(o.url)
   const [cmd, args] =
     tool === 'wrk'
       ? ['wrk', [`-t${o.threads}`, `-c${o.connections}`, `-d${o.seconds}s`, '--timeout', '10s', '-s', here('../github.lua'), `${origin}${pathname}`]]
-      : [process.execPath, ['--import', 'tsx', here('./autocannon-child.ts'), o.url, String(o.connections), String(o.seconds), String(Math.round(o.rate ?? 0))]]
+      : [process.execPath, ['--import', 'tsx', here('./autocannon-child.ts'), o.url, String(o.connections), String(o.seconds), String(o.thinkMs ?? 0)]]
   const out = await runBounded(cmd, args, env, (o.seconds + 20) * 1000)
   const line = out.split('\n').find((l) => l.startsWith('BENCH_JSON '))
   if (!line) throw new Error(`${tool} printed no summary:\n${out.slice(-2000)}`)

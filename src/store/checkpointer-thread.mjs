@@ -18,8 +18,18 @@ function tick() {
     // PASSIVE copies what it can without ever blocking a writer. Under steady writes it rarely catches
     // up completely, so the WAL would only grow: past restartPages, RESTART waits for the writer,
     // finishes, and makes the next transaction start the WAL from the beginning.
-    const { log } = passive.get()
-    if (log >= restartPages) restart.get()
+    let { log } = passive.get()
+    if (log >= restartPages) {
+      // RESTART blocks writers while it copies what is left and syncs, so first catch up without
+      // blocking: each further PASSIVE copies only what was committed during the one before (a
+      // checkpoint reports the WAL as it was when it began). This took the stall from 30-40 ms to
+      // 3-20 ms under full load (README § Performance).
+      for (let i = 0, before = 0; i < 4 && log - before > 64; i++) {
+        before = log
+        ;({ log } = passive.get())
+      }
+      restart.get()
+    }
   } catch (error) {
     parentPort.postMessage({ error: error.message })
   }
