@@ -5,7 +5,7 @@ import { createRequire } from 'node:module'
 import { parentPort, workerData } from 'node:worker_threads'
 
 const Database = createRequire(import.meta.url)('better-sqlite3')
-const { file, insertSql, synchronous, busyTimeoutMs, autocheckpointPages, stringFields } = workerData
+const { file, insertSql, insertPayloadSql, synchronous, busyTimeoutMs, autocheckpointPages, stringFields } = workerData
 const db = new Database(file, { fileMustExist: true })
 // Waiting for the lock is done below, in short sleeps: SQLite's own busy handler sleeps up to 100 ms at a time.
 db.pragma('busy_timeout = 0')
@@ -15,6 +15,7 @@ db.pragma('cache_size = -8000')
 // As on the main connection: checkpoints are the checkpointer thread's, this is only a safety net.
 db.pragma(`wal_autocheckpoint = ${autocheckpointPages}`)
 const insert = db.prepare(insertSql)
+const insertPayload = db.prepare(insertPayloadSql)
 const begin = db.prepare('BEGIN IMMEDIATE')
 const commit = db.prepare('COMMIT')
 const rollback = db.prepare('ROLLBACK')
@@ -40,9 +41,9 @@ function lock() {
 }
 
 /**
- * A batch: `text` holds every string field of every row back to back; `numbers` holds, per row, the
- * length of each string field (-1: null), then received_at, occurred_at (-1: null) and the body's length;
- * `bodies` the bodies back to back.
+ * A batch: `text` holds every string field of every row back to back (the headers' JSON last in each
+ * row); `numbers` holds, per row, the length of each string field (-1: null), then received_at,
+ * occurred_at (-1: null) and the body's length; `bodies` the bodies back to back.
  */
 function write({ count, text, numbers, bodies }) {
   const ids = new Float64Array(count)
@@ -50,27 +51,33 @@ function write({ count, text, numbers, bodies }) {
   let t = 0
   let n = 0
   let b = 0
-  const params = new Array(stringFields + 4)
+  // The event's columns: the string fields but the last (the headers), then body_bytes, received_at,
+  // occurred_at and next_attempt_at.
+  const params = new Array(stringFields + 3)
+  const strings = new Array(stringFields)
   lock()
   try {
     for (let row = 0; row < count; row++) {
       for (let f = 0; f < stringFields; f++) {
         const length = numbers[n++]
-        if (length < 0) params[f] = null
+        if (length < 0) strings[f] = null
         else {
-          params[f] = text.slice(t, t + length)
+          strings[f] = text.slice(t, t + length)
           t += length
         }
       }
       const receivedAt = numbers[n++]
       const occurredAt = numbers[n++]
       const bodyLength = numbers[n++]
-      params[stringFields] = bytes.subarray(b, b + bodyLength)
+      const body = bytes.subarray(b, b + bodyLength)
       b += bodyLength
-      params[stringFields + 1] = receivedAt
-      params[stringFields + 2] = occurredAt < 0 ? null : occurredAt
-      params[stringFields + 3] = receivedAt // next_attempt_at: due at once
+      for (let f = 0; f < stringFields - 1; f++) params[f] = strings[f]
+      params[stringFields - 1] = bodyLength
+      params[stringFields] = receivedAt
+      params[stringFields + 1] = occurredAt < 0 ? null : occurredAt
+      params[stringFields + 2] = receivedAt // next_attempt_at: due at once
       const inserted = insert.get(params)
+      if (inserted) insertPayload.run(inserted.id, strings[stringFields - 1], body)
       ids[row] = inserted ? inserted.id : 0
     }
     commit.run()

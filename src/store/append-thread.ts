@@ -11,9 +11,12 @@ import { Worker } from 'node:worker_threads'
 import type { NewWebhookEvent } from './store.ts'
 import { StorageError } from './writer.ts'
 
-/** The thread's insert; parameters in the order the batch carries them. */
-const INSERT_SQL = `INSERT INTO events (source, provider, type, delivery_id, method, path, query, headers, client_ip, body, received_at, occurred_at, next_attempt_at, status, attempts, blocked)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', 0, 0) ON CONFLICT DO NOTHING RETURNING id`
+/** Stores an event's headers and body, in the transaction that inserted the event (here and in SqliteStore.append). */
+export const INSERT_PAYLOAD_SQL = `INSERT INTO payloads (event_id, headers, body) VALUES (?, ?, ?)`
+
+/** The thread's insert; parameters in the order the batch carries them (the last string field and the body go to payloads). */
+const INSERT_SQL = `INSERT INTO events (source, provider, type, delivery_id, method, path, query, client_ip, body_bytes, received_at, occurred_at, next_attempt_at, status, attempts, blocked)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', 0, 0) ON CONFLICT DO NOTHING RETURNING id`
 const STRING_FIELDS = 9
 const NUMBERS_PER_ROW = STRING_FIELDS + 3
 /** Batches sent and not yet answered. One: the next batch gathers while the thread commits. */
@@ -52,7 +55,7 @@ export class AppendThread {
 
   constructor(private readonly options: AppendThreadOptions) {
     this.thread = new Worker(new URL('./append-thread-worker.mjs', import.meta.url), {
-      workerData: { file: options.file, insertSql: INSERT_SQL, synchronous: options.synchronous, busyTimeoutMs: options.busyTimeoutMs, autocheckpointPages: options.autocheckpointPages, stringFields: STRING_FIELDS },
+      workerData: { file: options.file, insertSql: INSERT_SQL, insertPayloadSql: INSERT_PAYLOAD_SQL, synchronous: options.synchronous, busyTimeoutMs: options.busyTimeoutMs, autocheckpointPages: options.autocheckpointPages, stringFields: STRING_FIELDS },
     })
     this.started = new Promise((resolve) => (this.start = resolve))
     this.thread.on('message', this.answered)
@@ -119,8 +122,8 @@ export class AppendThread {
       field(e.method)
       field(e.path)
       field(e.query)
-      field(headers)
       field(e.clientIp)
+      field(headers)
       numbers[n++] = e.receivedAt.getTime()
       numbers[n++] = e.occurredAt?.getTime() ?? -1
       numbers[n++] = e.body.byteLength

@@ -5,7 +5,12 @@ import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from
 export const EVENT_STATUSES = ['new', 'processing', 'processed', 'failed'] as const
 export type EventStatus = (typeof EVENT_STATUSES)[number]
 
-/** One row per accepted delivery. Times are milliseconds since the epoch. */
+/**
+ * One row per accepted delivery: what it is and where it stands. Times are milliseconds since the
+ * epoch. The request's headers and body live in `payloads`: the worker updates this row twice per
+ * event, and a small row is rewritten in one page where a row holding a 2 KB body would be rewritten
+ * with its overflow page (see `npm run bench -- worker`).
+ */
 export const events = sqliteTable(
   'events',
   {
@@ -18,9 +23,8 @@ export const events = sqliteTable(
     path: text('path').notNull(),
     /** The query string without its leading '?', secrets redacted. */
     query: text('query').notNull().default(''),
-    /** JSON array of [name, value] pairs, as received, sensitive ones redacted. */
-    headers: text('headers').notNull(),
-    body: blob('body', { mode: 'buffer' }).$type<Buffer>(),
+    /** The body's length; null once retention has dropped the body. */
+    bodyBytes: integer('body_bytes'),
     clientIp: text('client_ip'),
     receivedAt: integer('received_at', { mode: 'timestamp_ms' }).notNull(),
     occurredAt: integer('occurred_at', { mode: 'timestamp_ms' }),
@@ -52,9 +56,18 @@ export const events = sqliteTable(
     index('events_line').on(t.source, t.orderingKey, t.orderAt, t.id).where(sql`order_at IS NOT NULL AND status IN ('new', 'processing')`),
     index('events_line_active').on(t.source, t.orderingKey).where(sql`order_at IS NOT NULL AND (status = 'processing' OR (status = 'new' AND blocked = 0))`),
     // Retention: processed events whose body is still kept.
-    index('events_bodies').on(t.processedAt).where(sql`status = 'processed' AND body IS NOT NULL`),
+    index('events_bodies').on(t.processedAt).where(sql`status = 'processed' AND body_bytes IS NOT NULL`),
   ],
 )
+
+/** The request as received, one row per event (same id): written once, read when the event is processed or inspected. */
+export const payloads = sqliteTable('payloads', {
+  eventId: integer('event_id').primaryKey().references(() => events.id, { onDelete: 'cascade' }),
+  /** JSON array of [name, value] pairs, as received, sensitive ones redacted. */
+  headers: text('headers').notNull(),
+  /** Null once retention has dropped it. */
+  body: blob('body', { mode: 'buffer' }).$type<Buffer>(),
+})
 
 /** One row per processing attempt. */
 export const attempts = sqliteTable(

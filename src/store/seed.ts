@@ -36,9 +36,10 @@ const HEADERS = JSON.stringify([
 export function seedEvents(db: Db, o: SeedOptions): void {
   const client = db.$client
   const insert = client.prepare(
-    `INSERT INTO events (source, provider, type, delivery_id, method, path, query, headers, body, client_ip, received_at, status, attempts, next_attempt_at, processed_at, last_error)
-     VALUES (?, 'github', 'push', ?, 'POST', ?, '', ?, ?, '127.0.0.1', ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO events (source, provider, type, delivery_id, method, path, query, body_bytes, client_ip, received_at, status, attempts, next_attempt_at, processed_at, last_error)
+     VALUES (?, 'github', 'push', ?, 'POST', ?, '', ?, '127.0.0.1', ?, ?, ?, ?, ?, ?) RETURNING id`,
   )
+  const insertPayload = client.prepare(`INSERT INTO payloads (event_id, headers, body) VALUES (?, ?, ?)`)
   const now = Date.now()
   const status = o.status ?? (() => 'processed' as const)
   const source = o.source ?? (() => 'github')
@@ -52,7 +53,8 @@ export function seedEvents(db: Db, o: SeedOptions): void {
       const src = source(i)
       const at = receivedAt(i)
       const finished = s === 'processed' || s === 'failed'
-      insert.run(src, `${run}-${i}`, `/webhooks/${src}`, HEADERS, body, at, s, finished ? 1 : 0, at, finished ? at + 5 : null, s === 'failed' ? 'HTTP 500 from the destination' : null)
+      const { id } = insert.get(src, `${run}-${i}`, `/webhooks/${src}`, body.length, at, s, finished ? 1 : 0, at, finished ? at + 5 : null, s === 'failed' ? 'HTTP 500 from the destination' : null) as { id: number }
+      insertPayload.run(id, HEADERS, body)
     }
   })
   for (let from = 0; from < o.count; from += batch) {

@@ -10,7 +10,7 @@ import type {
   AppendResult, Attempt, AttemptRecord, ClaimOptions, EventFilter, ForwardingState, ListOptions, NewWebhookEvent, Page, PruneResult, Rates, Rejection,
   ReplayCount, ReplayOptions, RetentionCutoffs, RetryOptions, Stats, Store, TrafficMinute, WebhookEvent, WebhookEventSummary,
 } from './store.ts'
-import { AppendThread } from './append-thread.ts'
+import { AppendThread, INSERT_PAYLOAD_SQL } from './append-thread.ts'
 import { Checkpointer } from './checkpointer.ts'
 import { GroupCommitWriter, StorageError } from './writer.ts'
 
@@ -35,8 +35,7 @@ interface EventRowRaw {
   method: string
   path: string
   query: string
-  headers: string
-  body: Buffer | null
+  body_bytes: number | null
   client_ip: string | null
   received_at: number
   occurred_at: number | null
@@ -51,6 +50,12 @@ interface EventRowRaw {
   blocked: number
 }
 
+/** An event's row in `payloads`. */
+interface PayloadRaw {
+  headers: string
+  body: Buffer | null
+}
+
 /** What a write that changes an event's line returns, to settle that line. */
 interface LineRef {
   source: string
@@ -59,7 +64,7 @@ interface LineRef {
 
 const date = (ms: number | null) => (ms === null ? null : new Date(ms))
 
-export function toWebhookEvent(row: EventRowRaw): WebhookEvent {
+export function toWebhookEvent(row: EventRowRaw, payload: PayloadRaw | undefined): WebhookEvent {
   return {
     id: String(row.id),
     source: row.source,
@@ -69,8 +74,8 @@ export function toWebhookEvent(row: EventRowRaw): WebhookEvent {
     method: row.method,
     path: row.path,
     query: row.query,
-    headers: JSON.parse(row.headers) as [string, string][],
-    body: row.body ?? Buffer.alloc(0),
+    headers: payload ? (JSON.parse(payload.headers) as [string, string][]) : [],
+    body: payload?.body ?? Buffer.alloc(0),
     clientIp: row.client_ip,
     receivedAt: new Date(row.received_at),
     occurredAt: date(row.occurred_at),
@@ -83,6 +88,9 @@ export function toWebhookEvent(row: EventRowRaw): WebhookEvent {
     orderingKey: row.ordering_key,
   }
 }
+
+/** An event's stored bytes: body and headers. */
+const PAYLOAD_BYTES = `coalesce(body_bytes, 0) + coalesce((SELECT length(headers) FROM payloads WHERE event_id = events.id), 0)`
 
 const appended = (id: number): AppendResult => (id ? { id: String(id), duplicate: false } : { duplicate: true })
 
@@ -117,9 +125,11 @@ export class SqliteStore implements Store {
     this.lines = createLines(client)
     this.statements = {
       insert: client.prepare<unknown[], { id: number }>(
-        `INSERT INTO events (source, provider, type, delivery_id, method, path, query, headers, body, client_ip, received_at, occurred_at, status, attempts, next_attempt_at, ordering_key, order_at, blocked)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', 0, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`,
+        `INSERT INTO events (source, provider, type, delivery_id, method, path, query, body_bytes, client_ip, received_at, occurred_at, status, attempts, next_attempt_at, ordering_key, order_at, blocked)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', 0, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`,
       ),
+      insertPayload: client.prepare(INSERT_PAYLOAD_SQL),
+      payload: client.prepare<[number], PayloadRaw>(`SELECT headers, body FROM payloads WHERE event_id = ?`),
       // Ordered events wait in their key's line (blocked = 1) until they are its head: see lines.ts.
       // INDEXED BY: without ANALYZE statistics SQLite would rather scan events_status_id and sort.
       claimNew: client.prepare<unknown[], EventRowRaw>(
@@ -167,25 +177,28 @@ export class SqliteStore implements Store {
       replay: client.prepare<unknown[], LineRef>(
         `UPDATE events SET status = 'new', attempts = 0, next_attempt_at = ?, lease_until = NULL,
            order_at = CASE WHEN ordering_key IS NULL THEN NULL ELSE coalesce(occurred_at, received_at) END, blocked = (ordering_key IS NOT NULL)
-         WHERE id = ? AND status IN ('processed', 'failed') AND body IS NOT NULL RETURNING source, ordering_key`,
+         WHERE id = ? AND status IN ('processed', 'failed') AND body_bytes IS NOT NULL RETURNING source, ordering_key`,
       ),
-      replayable: client.prepare<unknown[], { status: EventStatus; attempts: number; has_body: number }>(`SELECT status, attempts, body IS NOT NULL AS has_body FROM events WHERE id = ?`),
+      replayable: client.prepare<unknown[], { status: EventStatus; attempts: number; has_body: number }>(`SELECT status, attempts, body_bytes IS NOT NULL AS has_body FROM events WHERE id = ?`),
       forgetEffects: client.prepare(`DELETE FROM effects WHERE event_id = ?`),
       findEffect: client.prepare<unknown[], { result: string }>(`SELECT result FROM effects WHERE event_id = ? AND key = ?`),
       recordEffect: client.prepare(`INSERT INTO effects (event_id, key, result, completed_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`),
       countFinished: client.prepare<unknown[], { n: number; bytes: number }>(
-        `SELECT count(*) AS n, coalesce(sum(coalesce(length(body), 0) + length(headers)), 0) AS bytes FROM events INDEXED BY events_processed_at WHERE status = ? AND processed_at < ?`,
+        `SELECT count(*) AS n, coalesce(sum(${PAYLOAD_BYTES}), 0) AS bytes FROM events INDEXED BY events_processed_at WHERE status = ? AND processed_at < ?`,
       ),
-      deleteFinished: client.prepare<unknown[], { bytes: number }>(
-        `DELETE FROM events WHERE id IN (SELECT id FROM events INDEXED BY events_processed_at WHERE status = ? AND processed_at < ? LIMIT ?) RETURNING coalesce(length(body), 0) + length(headers) AS bytes`,
+      finishedBatch: client.prepare<unknown[], { id: number; bytes: number }>(
+        `SELECT id, ${PAYLOAD_BYTES} AS bytes FROM events INDEXED BY events_processed_at WHERE status = ? AND processed_at < ? LIMIT ?`,
       ),
       countBodies: client.prepare<unknown[], { n: number; bytes: number }>(
-        `SELECT count(*) AS n, coalesce(sum(length(body)), 0) AS bytes FROM events INDEXED BY events_bodies WHERE status = 'processed' AND body IS NOT NULL AND processed_at < ?`,
+        `SELECT count(*) AS n, coalesce(sum(body_bytes), 0) AS bytes FROM events INDEXED BY events_bodies WHERE status = 'processed' AND body_bytes IS NOT NULL AND processed_at < ?`,
       ),
       keptBodies: client.prepare<unknown[], { id: number; bytes: number }>(
-        `SELECT id, length(body) AS bytes FROM events INDEXED BY events_bodies WHERE status = 'processed' AND body IS NOT NULL AND processed_at >= ? AND processed_at < ? LIMIT ?`,
+        `SELECT id, body_bytes AS bytes FROM events INDEXED BY events_bodies WHERE status = 'processed' AND body_bytes IS NOT NULL AND processed_at >= ? AND processed_at < ? LIMIT ?`,
       ),
-      dropBody: client.prepare(`UPDATE events SET body = NULL WHERE id = ?`),
+      dropBody: client.prepare(`UPDATE events SET body_bytes = NULL WHERE id = ?`),
+      dropPayloadBody: client.prepare(`UPDATE payloads SET body = NULL WHERE event_id = ?`),
+      // Their payloads and attempts go with them (ON DELETE CASCADE).
+      deleteEvent: client.prepare(`DELETE FROM events WHERE id = ?`),
       disableForwarding: client.prepare(
         `INSERT INTO source_states (source, forward_disabled_at, forward_disabled_reason) VALUES (?, ?, ?)
          ON CONFLICT (source) DO UPDATE SET forward_disabled_at = excluded.forward_disabled_at, forward_disabled_reason = excluded.forward_disabled_reason`,
@@ -194,7 +207,7 @@ export class SqliteStore implements Store {
       forwardingStates: client.prepare<unknown[], { source: string; at: number; reason: string | null }>(
         `SELECT source, forward_disabled_at AS at, forward_disabled_reason AS reason FROM source_states WHERE forward_disabled_at IS NOT NULL AND (? IS NULL OR source = ?) ORDER BY source`,
       ),
-      get: client.prepare<unknown[], EventRowRaw>(`SELECT * FROM events WHERE id = ?`),
+      get: client.prepare<unknown[], EventRowRaw & Partial<PayloadRaw>>(`SELECT e.*, p.headers, p.body FROM events e LEFT JOIN payloads p ON p.event_id = e.id WHERE e.id = ?`),
       insertRejection: client.prepare(`INSERT INTO rejections (at, source, client_ip, status, reason, hint) VALUES (?, ?, ?, ?, ?, ?)`),
       pruneRejections: client.prepare(`DELETE FROM rejections WHERE id <= (SELECT max(id) FROM rejections) - ?`),
     }
@@ -204,12 +217,15 @@ export class SqliteStore implements Store {
     if (e.orderingKey === undefined && this.appendThread?.usable) return this.appendThread.append(e).then(appended)
     const received = e.receivedAt.getTime()
     const params = [
-      e.source, e.provider, e.type ?? null, e.deliveryId ?? null, e.method, e.path, e.query, JSON.stringify(e.headers),
-      Buffer.from(e.body.buffer, e.body.byteOffset, e.body.byteLength), e.clientIp ?? null, received, e.occurredAt?.getTime() ?? null, received,
+      e.source, e.provider, e.type ?? null, e.deliveryId ?? null, e.method, e.path, e.query, e.body.byteLength, e.clientIp ?? null, received,
+      e.occurredAt?.getTime() ?? null, received,
       e.orderingKey ?? null, e.orderingKey === undefined ? null : (e.occurredAt?.getTime() ?? received), e.orderingKey === undefined ? 0 : 1,
     ]
+    const headers = JSON.stringify(e.headers)
+    const body = Buffer.from(e.body.buffer, e.body.byteOffset, e.body.byteLength)
     return this.writer.run(() => {
       const row = this.statements.insert.get(...params)
+      if (row) this.statements.insertPayload.run(row.id, headers, body)
       if (row && e.orderingKey !== undefined) this.lines.settle(e.source, e.orderingKey)
       return row ? { id: String(row.id), duplicate: false as const } : { duplicate: true as const }
     })
@@ -222,7 +238,7 @@ export class SqliteStore implements Store {
     return this.writer.run(() => {
       const rows = this.statements.claimExpired.all(lease, now.getTime(), excluded, limit)
       if (rows.length < limit) rows.push(...this.statements.claimNew.all(lease, now.getTime(), excluded, limit - rows.length))
-      return rows.map(toWebhookEvent)
+      return this.withPayloads(rows)
     })
   }
 
@@ -245,7 +261,11 @@ export class SqliteStore implements Store {
       const fresh = keep(this.statements.candidatesNew.all(now.getTime(), excluded, (limit - rows.length) * CAPPED_CLAIM_LOOKAHEAD), limit - rows.length)
       if (fresh.length) rows.push(...this.statements.claimNewIds.all(lease, JSON.stringify(fresh)))
     }
-    return rows.map(toWebhookEvent)
+    return this.withPayloads(rows)
+  }
+
+  private withPayloads(rows: EventRowRaw[]): WebhookEvent[] {
+    return rows.map((row) => toWebhookEvent(row, this.statements.payload.get(row.id)))
   }
 
   private settle(ref: LineRef | undefined) {
@@ -290,7 +310,7 @@ export class SqliteStore implements Store {
     const n = parseEventId(id)
     if (n === undefined) return undefined
     const row = this.statements.get.get(n)
-    return row ? toWebhookEvent(row) : undefined
+    return row ? toWebhookEvent(row, row.headers === null || row.headers === undefined ? undefined : { headers: row.headers, body: row.body ?? null }) : undefined
   }
 
   async list(options: ListOptions): Promise<Page<WebhookEventSummary>> {
@@ -305,7 +325,7 @@ export class SqliteStore implements Store {
         method: events.method, path: events.path, query: events.query, clientIp: events.clientIp, receivedAt: events.receivedAt,
         occurredAt: events.occurredAt, status: events.status, attempts: events.attempts, nextAttemptAt: events.nextAttemptAt,
         leaseUntil: events.leaseUntil, processedAt: events.processedAt, lastError: events.lastError,
-        bodyBytes: sql<number>`coalesce(length(${events.body}), 0)`,
+        bodyBytes: sql<number>`coalesce(${events.bodyBytes}, 0)`,
       })
       .from(events)
       .where(and(...where))
@@ -343,7 +363,7 @@ export class SqliteStore implements Store {
 
   async replayWhere(filter: EventFilter, now: Date, options: ReplayOptions = {}): Promise<number> {
     const replayable = or(eq(events.status, 'processed'), eq(events.status, 'failed'))
-    const ids = this.db.select({ id: events.id }).from(events).where(and(replayable, isNotNull(events.body), ...filterConditions(filter))).orderBy(events.id).all().map((r) => r.id)
+    const ids = this.db.select({ id: events.id }).from(events).where(and(replayable, isNotNull(events.bodyBytes), ...filterConditions(filter))).orderBy(events.id).all().map((r) => r.id)
     let changed = 0
     // Chunks keep each transaction short, so ingest is never blocked for long.
     for (let i = 0; i < ids.length; i += REPLAY_CHUNK) {
@@ -355,10 +375,10 @@ export class SqliteStore implements Store {
 
   async countReplayable(filter: EventFilter): Promise<ReplayCount> {
     const rows = this.db
-      .select({ status: events.status, hasBody: sql<number>`${events.body} IS NOT NULL`, n: sql<number>`count(*)` })
+      .select({ status: events.status, hasBody: sql<number>`${events.bodyBytes} IS NOT NULL`, n: sql<number>`count(*)` })
       .from(events)
       .where(and(or(eq(events.status, 'processed'), eq(events.status, 'failed')), ...filterConditions(filter)))
-      .groupBy(events.status, sql`${events.body} IS NOT NULL`)
+      .groupBy(events.status, sql`${events.bodyBytes} IS NOT NULL`)
       .all()
     const count: ReplayCount = { processed: 0, failed: 0, withoutBody: 0 }
     for (const r of rows) {
@@ -405,7 +425,8 @@ export class SqliteStore implements Store {
     return this.writer.run(() => {
       for (const [status, before] of finished) {
         if (!before) continue
-        for (const row of this.statements.deleteFinished.all(status, before.getTime(), limit)) {
+        for (const row of this.statements.finishedBatch.all(status, before.getTime(), limit)) {
+          this.statements.deleteEvent.run(row.id)
           result[status]++
           result.bytes += row.bytes
         }
@@ -415,6 +436,7 @@ export class SqliteStore implements Store {
         const from = cutoffs.processedBefore?.getTime() ?? 0
         for (const row of this.statements.keptBodies.all(from, cutoffs.processedBodiesBefore.getTime(), limit)) {
           this.statements.dropBody.run(row.id)
+          this.statements.dropPayloadBody.run(row.id)
           result.bodies++
           result.bytes += row.bytes
         }

@@ -170,13 +170,13 @@ export default {
     const db = new Database(dbFile, { readonly: true })
     try {
       await waitFor(() => db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM events WHERE status <> 'processed'`).get()!.n === 0, { timeoutMs: 15_000, intervalMs: 50 })
-      const rows = db.prepare<[], { id: number; delivery_id: string; body: Buffer; attempts: number }>(`SELECT id, delivery_id, body, attempts FROM events`).all()
+      const rows = db.prepare<[], { id: number; delivery_id: string; body: Buffer | null; attempts: number }>(`SELECT id, delivery_id, body, attempts FROM events LEFT JOIN payloads ON event_id = id`).all()
       const stored = new Map(rows.map((r) => [r.delivery_id, r]))
       figures.acknowledged = acked.size
       figures.stored = rows.length
       figures.duplicatesStored = rows.length - stored.size
       figures.lost = [...acked].filter((id) => !stored.has(id)).length
-      const wrongBody = rows.filter((r) => r.body.toString() !== bodies.get(r.delivery_id)).map((r) => r.delivery_id)
+      const wrongBody = rows.filter((r) => r.body?.toString() !== bodies.get(r.delivery_id)).map((r) => r.delivery_id)
       const handledIds = new Set(readFileSync(handled, 'utf8').split('\n').filter(Boolean))
       const neverHandled = rows.filter((r) => !handledIds.has(String(r.id))).map((r) => r.id)
       const leasedRows = rows.filter((r) => leasedAtKill.has(String(r.id)))

@@ -45,10 +45,13 @@ describe('a backlog of 100k pending events', () => {
     }
     heap.at30k = heapUsed()
     const client = gw.store.db.$client
-    const insert = client.prepare(`INSERT INTO events (source, provider, type, delivery_id, method, path, headers, body, received_at, next_attempt_at) VALUES ('github', 'github', 'push', ?, 'POST', '/webhooks/github', ?, ?, ?, ?)`)
+    const insert = client.prepare<unknown[], { id: number }>(
+      `INSERT INTO events (source, provider, type, delivery_id, method, path, body_bytes, received_at, next_attempt_at) VALUES ('github', 'github', 'push', ?, 'POST', '/webhooks/github', ?, ?, ?) RETURNING id`,
+    )
+    const insertPayload = client.prepare(`INSERT INTO payloads (event_id, headers, body) VALUES (?, ?, ?)`)
     const now = Date.now()
     client.transaction(() => {
-      for (let i = APPENDED; i < BACKLOG; i++) insert.run(`backlog-${i}`, JSON.stringify(headers), body, now, now)
+      for (let i = APPENDED; i < BACKLOG; i++) insertPayload.run(insert.get(`backlog-${i}`, body.length, now, now)!.id, JSON.stringify(headers), body)
     })()
     heap.at100k = heapUsed()
   }, 60_000)
