@@ -69,6 +69,19 @@ export class AppendThread {
     return !this.dead && !this.closing
   }
 
+  private idle: (() => void)[] = []
+
+  /** True while a batch is being committed (WriteGate). */
+  busy(): boolean {
+    return this.inFlight.length > 0
+  }
+
+  /** Runs `then` once the batch being committed is answered, before the next one is sent (WriteGate). */
+  whenIdle(then: () => void): void {
+    if (!this.busy()) return then()
+    this.idle.push(then)
+  }
+
   private pragmas: { resolve: () => void; reject: (error: unknown) => void }[] = []
 
   /** Runs a pragma on the thread's connection (e.g. max_page_count, which is per connection). */
@@ -149,6 +162,9 @@ export class AppendThread {
       const error = new StorageError(`could not commit ${batch.length} write(s): ${message.error}`, { cause: Object.assign(new Error(message.error), { code: message.code }) })
       for (const q of batch) q.reject(error)
     }
+    const idle = this.idle
+    this.idle = []
+    for (const then of idle) then()
     if (this.queue.length) this.schedule()
     else if (this.drained && this.inFlight.length === 0) this.drained()
   }
@@ -161,6 +177,9 @@ export class AppendThread {
     for (const q of [...this.inFlight.flat(), ...this.queue, ...this.pragmas]) q.reject(failure)
     this.inFlight = []
     this.pragmas = []
+    const idle = this.idle
+    this.idle = []
+    for (const then of idle) then()
     this.queue = []
     this.drained?.()
   }

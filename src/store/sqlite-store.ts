@@ -122,6 +122,7 @@ export class SqliteStore implements Store {
     if (options.appendThread && !client.memory && !client.readonly)
       this.appendThread = new AppendThread({ file: client.name, synchronous, busyTimeoutMs: client.pragma('busy_timeout', { simple: true }) as number,
         autocheckpointPages: client.pragma('wal_autocheckpoint', { simple: true }) as number, onBatch: options.onBatch })
+    this.writer.gate = this.appendThread
     this.lines = createLines(client)
     this.statements = {
       insert: client.prepare<unknown[], { id: number }>(

@@ -26,12 +26,22 @@ export interface WriterStats {
   batches: number
   writes: number
   lastBatchSize: number
+  /** Attempts at the write lock that found it held by another connection (each followed by a short wait). */
+  lockWaits: number
   /** The error of the last failed commit, cleared by the next successful one. */
   lastError?: string
 }
 
 /** Between two attempts at the write lock while another connection (a checkpoint, another process) holds it. */
 const LOCK_RETRY_MS = 1
+
+/** Another writer of this process that the group-commit writer takes turns with instead of polling the lock. */
+export interface WriteGate {
+  /** True while the other writer holds (or is about to take) the write lock. */
+  busy(): boolean
+  /** Calls `then` once, as soon as the other writer has committed, before it writes again. */
+  whenIdle(then: () => void): void
+}
 
 export class GroupCommitWriter {
   private queue: Pending<any>[] = []
@@ -48,7 +58,9 @@ export class GroupCommitWriter {
   private syncing = false
   /** Committed batches waiting for the next fsync of the WAL. */
   private unsynced: { settle: () => void; fail: (error: unknown) => void }[] = []
-  readonly stats: WriterStats = { batches: 0, writes: 0, lastBatchSize: 0 }
+  readonly stats: WriterStats = { batches: 0, writes: 0, lastBatchSize: 0, lockWaits: 0 }
+  /** See WriteGate (set by the store when it appends on a thread). */
+  gate: WriteGate | undefined
 
   /** `onBatch` is told the size of each committed batch (metrics). */
   constructor(
@@ -83,6 +95,12 @@ export class GroupCommitWriter {
     this.scheduled = false
     const batch = this.queue
     if (batch.length === 0) return
+    if (this.gate?.busy()) {
+      // The append thread is committing: go right after it, rather than fail to lock and poll.
+      this.scheduled = true
+      this.gate.whenIdle(this.flush)
+      return
+    }
     let locked: boolean
     try {
       locked = this.lock()
@@ -94,6 +112,7 @@ export class GroupCommitWriter {
     if (!locked) {
       // Wait without blocking the event loop: requests keep being read and verified meanwhile, and
       // join this batch. Only past busy_timeout does the batch fail.
+      this.stats.lockWaits++
       this.waitingSince ??= Date.now()
       if (Date.now() - this.waitingSince < this.busyTimeoutMs) {
         this.scheduled = true

@@ -113,6 +113,22 @@ describe('appends on their own thread', () => {
     await store.close()
   })
 
+  it("takes turns with the store's own writes instead of failing to take the lock and polling", async () => {
+    const store = open()
+    const writes: Promise<unknown>[] = []
+    // Turn after turn, a batch for the thread and writes on the main connection: rejections and claims.
+    for (let turn = 0; turn < 200; turn++) {
+      for (let i = 0; i < 10; i++) writes.push(store.append(event(`t-${turn}-${i}`)))
+      writes.push(store.recordRejection({ at: new Date(), source: 'github', status: 401, reason: 'bad-signature' }))
+      writes.push(store.claim({ limit: 5, leaseMs: 1000, now: new Date() }))
+      await new Promise((r) => setTimeout(r, 0))
+    }
+    await Promise.all(writes)
+    expect(store.writer.stats.lockWaits).toBe(0)
+    expect(await store.countWhere({})).toBe(2000)
+    await store.close()
+  })
+
   it('refuses with a StorageError, rather than hanging, when its thread cannot run', async () => {
     const thread = new AppendThread({ file: join(tmp.dir, 'missing', 'x.db'), synchronous: 1, busyTimeoutMs: 100, autocheckpointPages: 1000 })
     await waitFor(() => !thread.usable)
