@@ -41,7 +41,12 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const log = options.log ?? createLogger(config.log.level)
   const metrics = createMetrics({ defaults: true })
   const db = openDatabase(config.database.url, { synchronous: config.database.synchronous, busyTimeoutMs: config.database.busyTimeoutMs })
-  const store = new SqliteStore(db, { onBatch: (size) => metrics.batchSize.observe(size), backgroundCheckpoints: true, appendThread: true })
+  const store = new SqliteStore(db, {
+    onBatch: (size) => metrics.batchSize.observe(size),
+    backgroundCheckpoints: true,
+    appendThread: true,
+    onAppendThreadDeath: (error) => log.error({ err: error }, 'the append thread stopped; deliveries are now stored from the HTTP thread'),
+  })
   await store.opened()
   const adminTokenGenerated = !config.admin.token
   const adminToken = config.admin.token ?? randomBytes(24).toString('base64url')

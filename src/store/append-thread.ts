@@ -30,6 +30,8 @@ export interface AppendThreadOptions {
   autocheckpointPages: number
   /** Told the size of each committed batch (metrics). */
   onBatch?: (size: number) => void
+  /** Told when the thread stops unasked (appends then go through the store's own connection). */
+  onDeath?: (error: Error) => void
 }
 
 interface Queued {
@@ -172,6 +174,7 @@ export class AppendThread {
   private die(error: Error) {
     if (this.dead) return
     this.dead = error
+    if (!this.closing) this.options.onDeath?.(error)
     this.start()
     const failure = new StorageError(`could not commit: ${error.message}`, { cause: error })
     for (const q of [...this.inFlight.flat(), ...this.queue, ...this.pragmas]) q.reject(failure)

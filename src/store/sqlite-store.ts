@@ -113,6 +113,8 @@ export class SqliteStore implements Store {
       backgroundCheckpoints?: boolean
       /** Insert and commit unordered deliveries on a thread of their own, off the event loop (default: false; see append-thread.ts). */
       appendThread?: boolean
+      /** Told when the append thread stops unasked; appends go on through the store's own connection. */
+      onAppendThreadDeath?: (error: Error) => void
     } = {},
   ) {
     const client = db.$client
@@ -121,7 +123,8 @@ export class SqliteStore implements Store {
     if (options.backgroundCheckpoints && !client.memory && !client.readonly) this.checkpointer = new Checkpointer(client)
     if (options.appendThread && !client.memory && !client.readonly)
       this.appendThread = new AppendThread({ file: client.name, synchronous, busyTimeoutMs: client.pragma('busy_timeout', { simple: true }) as number,
-        autocheckpointPages: client.pragma('wal_autocheckpoint', { simple: true }) as number, onBatch: options.onBatch })
+        autocheckpointPages: client.pragma('wal_autocheckpoint', { simple: true }) as number, onBatch: options.onBatch,
+        onDeath: options.onAppendThreadDeath })
     this.writer.gate = this.appendThread
     this.lines = createLines(client)
     this.statements = {

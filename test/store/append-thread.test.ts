@@ -119,7 +119,7 @@ describe('appends on their own thread', () => {
     // Turn after turn, a batch for the thread and writes on the main connection: rejections and claims.
     for (let turn = 0; turn < 200; turn++) {
       for (let i = 0; i < 10; i++) writes.push(store.append(event(`t-${turn}-${i}`)))
-      writes.push(store.recordRejection({ at: new Date(), source: 'github', status: 401, reason: 'bad-signature' }))
+      store.recordRejection({ at: new Date(), source: 'github', status: 401, reason: 'bad-signature' })
       writes.push(store.claim({ limit: 5, leaseMs: 1000, now: new Date() }))
       await new Promise((r) => setTimeout(r, 0))
     }
@@ -127,6 +127,22 @@ describe('appends on their own thread', () => {
     expect(store.writer.stats.lockWaits).toBe(0)
     expect(await store.countWhere({})).toBe(2000)
     await store.close()
+  })
+
+  it('falls back to its own connection for later appends when the thread dies, and says so', async () => {
+    const deaths: Error[] = []
+    const store = new SqliteStore(openDatabase(`file:${file}`), { appendThread: true, onAppendThreadDeath: (error) => deaths.push(error) })
+    expect((await store.append(event('before'))).duplicate).toBe(false)
+    // Not reachable from outside on purpose; a thread that dies (out of memory, a native fault) is simulated.
+    const thread = (store as unknown as { appendThread: AppendThread }).appendThread
+    await (thread as unknown as { thread: { terminate(): Promise<number> } }).thread.terminate()
+    await waitFor(() => !thread.usable)
+    expect((await store.append(event('after'))).duplicate).toBe(false)
+    expect((await store.append(event('before'))).duplicate).toBe(true)
+    expect(await store.countWhere({})).toBe(2)
+    expect(deaths).toHaveLength(1)
+    await store.close()
+    expect(deaths).toHaveLength(1)
   })
 
   it('refuses with a StorageError, rather than hanging, when its thread cannot run', async () => {
