@@ -98,8 +98,7 @@ parentPort.on('message', (message) => {
   }
   if (message.pragma) {
     try {
-      db.pragma(message.pragma)
-      parentPort.postMessage({ pragma: true })
+      parentPort.postMessage({ pragma: true, value: db.pragma(message.pragma, { simple: true }) ?? null })
     } catch (error) {
       parentPort.postMessage({ pragma: true, error: error.message })
     }

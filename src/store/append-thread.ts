@@ -84,10 +84,10 @@ export class AppendThread {
     this.idle.push(then)
   }
 
-  private pragmas: { resolve: () => void; reject: (error: unknown) => void }[] = []
+  private pragmas: { resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = []
 
-  /** Runs a pragma on the thread's connection (e.g. max_page_count, which is per connection). */
-  pragma(pragma: string): Promise<void> {
+  /** Runs a pragma on the thread's connection (e.g. max_page_count, which is per connection); resolves with its first value. */
+  pragma(pragma: string): Promise<unknown> {
     if (!this.usable) return Promise.reject(new StorageError('the append thread is not running'))
     return new Promise((resolve, reject) => {
       this.pragmas.push({ resolve, reject })
@@ -149,11 +149,11 @@ export class AppendThread {
     this.thread.postMessage({ count: batch.length, text, numbers, bodies: bodies.buffer }, [numbers.buffer, bodies.buffer])
   }
 
-  private readonly answered = (message: 'ready' | { pragma?: true; ids?: Float64Array; error?: string; code?: string }): void => {
+  private readonly answered = (message: 'ready' | { pragma?: true; value?: unknown; ids?: Float64Array; error?: string; code?: string }): void => {
     if (message === 'ready') return this.start()
     if (message.pragma) {
       const p = this.pragmas.shift()
-      return message.error ? p?.reject(new StorageError(message.error)) : p?.resolve()
+      return message.error ? p?.reject(new StorageError(message.error)) : p?.resolve(message.value)
     }
     const batch = this.inFlight.shift()
     if (!batch) return

@@ -573,12 +573,12 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Sets a per-connection pragma (max_page_count, query_only …) on every connection that writes events:
-   * the store's own and the append thread's.
+   * Runs a per-connection pragma (max_page_count, query_only …) on every connection that writes events,
+   * the store's own and the append thread's; returns each one's first value.
    */
-  async pragma(pragma: string): Promise<void> {
-    this.db.$client.pragma(pragma)
-    await this.appendThread?.pragma(pragma)
+  async pragma(pragma: string): Promise<{ main: unknown; appendThread?: unknown }> {
+    const main = this.db.$client.pragma(pragma, { simple: true })
+    return this.appendThread ? { main, appendThread: await this.appendThread.pragma(pragma) } : { main }
   }
 
   /** Settles once every connection the store writes through is open (the append thread starts on its own). */

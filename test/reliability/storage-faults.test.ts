@@ -54,7 +54,7 @@ async function deliveriesUnderFault(gw: TestGateway, prefix: string, count = 8) 
 const ready = async (gw: TestGateway) => (await fetch(`${gw.url}/readyz`)).status
 
 /** The promise, for any fault: 503 + Retry-After and not ready while it lasts; 200 and ready once it clears. */
-async function expectFaultThenRecovery(gw: TestGateway, prefix: string, clear: () => void | Promise<void>) {
+async function expectFaultThenRecovery(gw: TestGateway, prefix: string, clear: () => unknown) {
   const during = await deliveriesUnderFault(gw, prefix)
   expect(during.map((a) => a.status)).toEqual(during.map(() => 503))
   expect(during.every((a) => Number(a.retryAfter) > 0)).toBe(true)

@@ -93,6 +93,8 @@ describe('appends on their own thread', () => {
 
   it('commits everything still queued when closed, and with FULL fsyncs in the commit', async () => {
     const store = open({ synchronous: 'FULL' })
+    // The thread's commits fsync the WAL themselves; the store's own connection commits at NORMAL and fsyncs after.
+    expect(await store.pragma('synchronous')).toEqual({ main: 1, appendThread: 2 })
     const appends = Array.from({ length: 500 }, (_, i) => store.append(event(`c-${i}`)))
     const closed = store.close()
     const results = await Promise.all(appends)
