@@ -327,40 +327,56 @@ export function requestFields(req: RawRequest): Record<string, unknown> {
 
 /** Builds a RawRequest. The body helpers are lazy and computed once. */
 export function createRawRequest(init: RawRequestInit): RawRequest {
-  const body = typeof init.body === 'string' ? Buffer.from(init.body) : (init.body ?? new Uint8Array(0))
-  const headers = init.headers instanceof Headers ? init.headers : new Headers(init.headers)
-  let query: URLSearchParams | undefined
-  let text: string | undefined
-  let json: { value: unknown } | undefined
-  let form: URLSearchParams | undefined
-  return {
-    method: (init.method ?? 'POST').toUpperCase(),
-    url: init.url,
-    headers,
-    get query() {
-      if (query) return query
-      if (init.query !== undefined) return (query = new URLSearchParams(init.query))
-      const i = init.url.indexOf('?')
-      return (query = new URLSearchParams(i === -1 ? '' : init.url.slice(i + 1)))
-    },
-    body,
-    // Methods, not arrow properties: the loader would name two new closures per request (a defineProperty each).
-    text() {
-      return (text ??= decoder.decode(body))
-    },
-    json<T>() {
-      if (!json) {
-        try {
-          json = { value: JSON.parse(text ?? (text = decoder.decode(body))) }
-        } catch {
-          json = { value: undefined }
-        }
+  return new IncomingRawRequest(init)
+}
+
+// A class, not an object literal with closures: an object whose getter and methods close over the
+// call's variables survived the young generation's collections, about 1 MB per scavenge at 10k
+// requests/s (V8's --trace-gc-nvp), and made each scavenge 2-3 ms instead of under 1 (README §
+// Performance). Lazy values live in plain fields; methods are on the prototype.
+class IncomingRawRequest implements RawRequest {
+  readonly method: string
+  readonly url: string
+  readonly headers: Headers
+  readonly body: Uint8Array
+  private readonly rawQuery: string | undefined
+  private parsedQuery: URLSearchParams | undefined = undefined
+  private decoded: string | undefined = undefined
+  private parsed: { value: unknown } | undefined = undefined
+  private fields: URLSearchParams | undefined = undefined
+
+  constructor(init: RawRequestInit) {
+    this.method = (init.method ?? 'POST').toUpperCase()
+    this.url = init.url
+    this.headers = init.headers instanceof Headers ? init.headers : new Headers(init.headers)
+    this.body = typeof init.body === 'string' ? Buffer.from(init.body) : (init.body ?? new Uint8Array(0))
+    this.rawQuery = init.query
+  }
+
+  get query(): URLSearchParams {
+    if (this.parsedQuery) return this.parsedQuery
+    if (this.rawQuery !== undefined) return (this.parsedQuery = new URLSearchParams(this.rawQuery))
+    const i = this.url.indexOf('?')
+    return (this.parsedQuery = new URLSearchParams(i === -1 ? '' : this.url.slice(i + 1)))
+  }
+
+  text(): string {
+    return (this.decoded ??= decoder.decode(this.body))
+  }
+
+  json<T>(): T | undefined {
+    if (!this.parsed) {
+      try {
+        this.parsed = { value: JSON.parse(this.text()) }
+      } catch {
+        this.parsed = { value: undefined }
       }
-      return json.value as T | undefined
-    },
-    form() {
-      return (form ??= new URLSearchParams(text ?? (text = decoder.decode(body))))
-    },
+    }
+    return this.parsed.value as T | undefined
+  }
+
+  form(): URLSearchParams {
+    return (this.fields ??= new URLSearchParams(this.text()))
   }
 }
 

@@ -213,7 +213,9 @@ function publicUrl(source: SourceConfig, base: string | undefined, url: URL): st
 function orderingKeyOf(source: SourceConfig, req: RawRequest, description: Description, log: Logger): string | undefined {
   const where = source.ordering!.path ? `ordering.key '${source.ordering!.path}'` : 'the ordering.key function'
   try {
-    const key = source.ordering!.key({ ...req, source: source.name, type: description.type, deliveryId: description.deliveryId, occurredAt: description.occurredAt })
+    // The request's fields and helpers (on its prototype chain), and what describe found.
+    const input = Object.assign(Object.create(req) as RawRequest, { source: source.name, type: description.type, deliveryId: description.deliveryId, occurredAt: description.occurredAt })
+    const key = source.ordering!.key(input)
     if (key !== undefined && key !== null && key !== '') return String(key).slice(0, 500)
     log.warn({ source: source.name, type: description.type }, `${where} gave no key; the event is processed unordered`)
   } catch (error) {

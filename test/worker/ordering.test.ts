@@ -98,6 +98,31 @@ describe('per-key ordering over HTTP', () => {
     const keys = await Promise.all(items.map(async (e) => (await gateway.store.get(e.id))!.orderingKey))
     expect(keys.sort()).toEqual(['order_x', null].sort())
   })
+
+  it('gives a key function the whole request (headers, query, body helpers) and what describe found', async () => {
+    await gateway.close()
+    const inputs: Record<string, unknown>[] = []
+    gateway = await startTestGateway({
+      sources: {
+        sw: {
+          provider: 'standard-webhooks', secret: SECRET,
+          ordering: {
+            key: (e: OrderingInput) => {
+              inputs.push({ source: e.source, type: e.type, deliveryId: e.deliveryId, header: e.headers.get('webhook-id'), region: e.query.get('region'), text: e.text().length > 0, form: typeof e.form, method: e.method })
+              return `${e.query.get('region')}:${e.json<{ data: { id: string } }>()?.data.id}`
+            },
+          },
+        },
+      },
+    })
+    const body = JSON.stringify({ type: 'order.updated', timestamp: new Date(T0).toISOString(), data: { id: 'o1' } })
+    const now = new Date()
+    const headers = { 'content-type': 'application/json', 'webhook-id': 'msg_q', 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': new Webhook(SECRET).sign('msg_q', now, body) }
+    expect((await gateway.send('sw', { headers, body, query: 'region=eu' })).status).toBe(200)
+    expect(inputs).toEqual([{ source: 'sw', type: 'order.updated', deliveryId: 'msg_q', header: 'msg_q', region: 'eu', text: true, form: 'function', method: 'POST' }])
+    const id = (await gateway.store.list({})).items[0]!.id
+    expect((await gateway.store.get(id))!.orderingKey).toBe('eu:o1')
+  })
 })
 
 describe('per-key ordering in the store and worker', () => {
