@@ -19,8 +19,6 @@ const INSERT_SQL = `INSERT INTO events (source, provider, type, delivery_id, met
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', 0, 0) ON CONFLICT DO NOTHING RETURNING id`
 const STRING_FIELDS = 9
 const NUMBERS_PER_ROW = STRING_FIELDS + 3
-/** Batches sent and not yet answered. One: the next batch gathers while the thread commits. */
-const MAX_IN_FLIGHT = 1
 
 export interface AppendThreadOptions {
   file: string
@@ -44,9 +42,12 @@ interface Queued {
 export class AppendThread {
   private readonly thread: Worker
   private queue: Queued[] = []
-  /** Batches sent, oldest first; the thread answers them in order. */
-  private inFlight: Queued[][] = []
+  /** The batch the thread is committing: one at a time, the next one gathers meanwhile. */
+  private inFlight: Queued[] | undefined
   private scheduled = false
+  /** Waiting for the batch in flight to be answered (WriteGate). */
+  private idle: (() => void)[] = []
+  private pragmas: { resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = []
   private closing: Promise<void> | undefined
   private dead: Error | undefined
   private readonly exited: Promise<void>
@@ -71,11 +72,9 @@ export class AppendThread {
     return !this.dead && !this.closing
   }
 
-  private idle: (() => void)[] = []
-
   /** True while a batch is being committed (WriteGate). */
   busy(): boolean {
-    return this.inFlight.length > 0
+    return this.inFlight !== undefined
   }
 
   /** Runs `then` once the batch being committed is answered, before the next one is sent (WriteGate). */
@@ -83,8 +82,6 @@ export class AppendThread {
     if (!this.busy()) return then()
     this.idle.push(then)
   }
-
-  private pragmas: { resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = []
 
   /** Runs a pragma on the thread's connection (e.g. max_page_count, which is per connection); resolves with its first value. */
   pragma(pragma: string): Promise<unknown> {
@@ -105,14 +102,14 @@ export class AppendThread {
   }
 
   private schedule() {
-    if (this.scheduled || this.inFlight.length >= MAX_IN_FLIGHT) return
+    if (this.scheduled || this.inFlight) return
     this.scheduled = true
     setImmediate(this.send)
   }
 
   private readonly send = (): void => {
     this.scheduled = false
-    if (this.inFlight.length >= MAX_IN_FLIGHT || this.queue.length === 0) return
+    if (this.inFlight || this.queue.length === 0) return
     const batch = this.queue
     this.queue = []
     const numbers = new Float64Array(batch.length * NUMBERS_PER_ROW)
@@ -145,7 +142,7 @@ export class AppendThread {
       bodies.set(e.body, b)
       b += e.body.byteLength
     }
-    this.inFlight.push(batch)
+    this.inFlight = batch
     this.thread.postMessage({ count: batch.length, text, numbers, bodies: bodies.buffer }, [numbers.buffer, bodies.buffer])
   }
 
@@ -155,7 +152,8 @@ export class AppendThread {
       const p = this.pragmas.shift()
       return message.error ? p?.reject(new StorageError(message.error)) : p?.resolve(message.value)
     }
-    const batch = this.inFlight.shift()
+    const batch = this.inFlight
+    this.inFlight = undefined
     if (!batch) return
     if (message.ids) {
       this.options.onBatch?.(batch.length)
@@ -168,7 +166,7 @@ export class AppendThread {
     this.idle = []
     for (const then of idle) then()
     if (this.queue.length) this.schedule()
-    else if (this.drained && this.inFlight.length === 0) this.drained()
+    else this.drained?.()
   }
 
   private die(error: Error) {
@@ -177,8 +175,8 @@ export class AppendThread {
     if (!this.closing) this.options.onDeath?.(error)
     this.start()
     const failure = new StorageError(`could not commit: ${error.message}`, { cause: error })
-    for (const q of [...this.inFlight.flat(), ...this.queue, ...this.pragmas]) q.reject(failure)
-    this.inFlight = []
+    for (const q of [...(this.inFlight ?? []), ...this.queue, ...this.pragmas]) q.reject(failure)
+    this.inFlight = undefined
     this.pragmas = []
     const idle = this.idle
     this.idle = []
@@ -190,7 +188,7 @@ export class AppendThread {
   /** Commits what is queued, then stops the thread and closes its connection. */
   close(): Promise<void> {
     return (this.closing ??= (async () => {
-      if (!this.dead && (this.inFlight.length || this.queue.length)) {
+      if (!this.dead && (this.inFlight || this.queue.length)) {
         await new Promise<void>((resolve) => {
           this.drained = resolve
           this.schedule()
