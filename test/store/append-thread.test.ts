@@ -7,6 +7,7 @@ import { SqliteStore } from '../../src/store/sqlite-store.ts'
 import type { NewWebhookEvent } from '../../src/store/store.ts'
 import { StorageError } from '../../src/store/writer.ts'
 import { tempDir, waitFor } from '../helpers/gateway.ts'
+import { expectPendingWhileLoopTurns, lockElsewhere } from '../helpers/lock.ts'
 
 const event = (deliveryId: string | undefined, over: Partial<NewWebhookEvent> = {}): NewWebhookEvent => ({
   source: 'github', provider: 'github', type: 'push', deliveryId, method: 'POST', path: '/webhooks/github', query: '',
@@ -69,22 +70,17 @@ describe('appends on their own thread', () => {
 
   it('waits for a write lock held elsewhere without blocking the event loop, and fails past busy_timeout', async () => {
     const store = open({ busyTimeoutMs: 300 })
-    const other = new Database(file)
-    other.prepare('BEGIN IMMEDIATE').run()
+    const lock = lockElsewhere(file)
     try {
-      let settled = false
-      const waiting = store.append(event('locked')).finally(() => (settled = true))
-      let ticks = 0
-      await waitFor(() => ++ticks >= 5, { intervalMs: 5 })
-      expect(settled).toBe(false)
-      other.prepare('ROLLBACK').run()
+      const waiting = store.append(event('locked'))
+      await expectPendingWhileLoopTurns(waiting)
+      lock.release()
       expect(await waiting).toMatchObject({ duplicate: false })
 
-      other.prepare('BEGIN IMMEDIATE').run()
+      lock.take()
       await expect(store.append(event('too-late'))).rejects.toBeInstanceOf(StorageError)
     } finally {
-      if (other.inTransaction) other.prepare('ROLLBACK').run()
-      other.close()
+      lock.close()
     }
     // Nothing of the failed batch was kept, and the thread goes on.
     expect(await store.append(event('too-late'))).toMatchObject({ duplicate: false })

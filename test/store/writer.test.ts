@@ -7,6 +7,7 @@ import { StorageError } from '../../src/store/writer.ts'
 import { SqliteStore } from '../../src/store/sqlite-store.ts'
 import type { NewWebhookEvent } from '../../src/store/store.ts'
 import { tempDir, waitFor } from '../helpers/gateway.ts'
+import { expectPendingWhileLoopTurns, lockElsewhere } from '../helpers/lock.ts'
 
 const event = (deliveryId: string): NewWebhookEvent => ({
   source: 'github', provider: 'github', type: 'push', deliveryId, method: 'POST', path: '/webhooks/github', query: '',
@@ -27,33 +28,25 @@ describe('the group-commit writer', () => {
 
   it('waits for a write lock held elsewhere without blocking the event loop, then commits', async () => {
     const store = open()
-    const other = new Database(file)
-    other.prepare('BEGIN IMMEDIATE').run()
+    const lock = lockElsewhere(file)
     try {
-      let settled = false
-      const append = store.append(event('locked')).finally(() => (settled = true))
-      // Timers keep firing while the write waits for the lock: the loop is free.
-      let ticks = 0
-      await waitFor(() => ++ticks >= 5, { intervalMs: 5 })
-      expect(settled).toBe(false)
-      other.prepare('ROLLBACK').run()
+      const append = store.append(event('locked'))
+      await expectPendingWhileLoopTurns(append)
+      lock.release()
       expect(await append).toMatchObject({ duplicate: false })
     } finally {
-      if (other.inTransaction) other.prepare('ROLLBACK').run()
-      other.close()
+      lock.close()
       await store.close()
     }
   })
 
   it('fails the waiting writes with a StorageError once busy_timeout has passed', async () => {
     const store = open({ busyTimeoutMs: 50 })
-    const other = new Database(file)
-    other.prepare('BEGIN IMMEDIATE').run()
+    const lock = lockElsewhere(file)
     try {
       await expect(store.append(event('too-late'))).rejects.toBeInstanceOf(StorageError)
     } finally {
-      other.prepare('ROLLBACK').run()
-      other.close()
+      lock.close()
     }
     expect(await store.append(event('too-late'))).toMatchObject({ duplicate: false })
     await store.close()
