@@ -2,6 +2,7 @@
 // it, measure it, show query plans. Not used by the gateway.
 import type { Statement } from 'better-sqlite3'
 import { statSync } from 'node:fs'
+import { INSERT_PAYLOAD_SQL } from './append-thread.ts'
 import type { Db } from './database.ts'
 import type { EventStatus } from './schema.ts'
 import type { SqliteStore } from './sqlite-store.ts'
@@ -39,7 +40,7 @@ export function seedEvents(db: Db, o: SeedOptions): void {
     `INSERT INTO events (source, provider, type, delivery_id, method, path, query, body_bytes, client_ip, received_at, status, attempts, next_attempt_at, processed_at, last_error)
      VALUES (?, 'github', 'push', ?, 'POST', ?, '', ?, '127.0.0.1', ?, ?, ?, ?, ?, ?) RETURNING id`,
   )
-  const insertPayload = client.prepare(`INSERT INTO payloads (event_id, headers, body) VALUES (?, ?, ?)`)
+  const insertPayload = client.prepare(INSERT_PAYLOAD_SQL)
   const now = Date.now()
   const status = o.status ?? (() => 'processed' as const)
   const source = o.source ?? (() => 'github')

@@ -118,6 +118,7 @@ export class SqliteStore implements Store {
     } = {},
   ) {
     const client = db.$client
+    // Read before the writer turns FULL into NORMAL plus its own fsync: the append thread commits at the configured level.
     const synchronous = client.pragma('synchronous', { simple: true }) as number
     this.writer = new GroupCommitWriter(client, options.onBatch)
     if (options.backgroundCheckpoints && !client.memory && !client.readonly) this.checkpointer = new Checkpointer(client)
@@ -231,7 +232,7 @@ export class SqliteStore implements Store {
       const row = this.statements.insert.get(...params)
       if (row) this.statements.insertPayload.run(row.id, headers, body)
       if (row && e.orderingKey !== undefined) this.lines.settle(e.source, e.orderingKey)
-      return row ? { id: String(row.id), duplicate: false as const } : { duplicate: true as const }
+      return appended(row?.id ?? 0)
     })
   }
 
@@ -314,7 +315,8 @@ export class SqliteStore implements Store {
     const n = parseEventId(id)
     if (n === undefined) return undefined
     const row = this.statements.get.get(n)
-    return row ? toWebhookEvent(row, row.headers === null || row.headers === undefined ? undefined : { headers: row.headers, body: row.body ?? null }) : undefined
+    // headers is NOT NULL in payloads: null here means the event has no payload row.
+    return row ? toWebhookEvent(row, row.headers == null ? undefined : (row as PayloadRaw)) : undefined
   }
 
   async list(options: ListOptions): Promise<Page<WebhookEventSummary>> {
