@@ -1,9 +1,18 @@
 #!/usr/bin/env node
-// Entry point of the `inhook` command. Registers tsx so the TypeScript sources and the user's
-// inhook.config.ts and provider modules load without a build step.
-import { register } from 'tsx/esm/api'
+// Entry point of the `inhook` command. Runs the build in dist/ when it matches the sources (see
+// dist.mjs); else, e.g. after an edit without `npm run build`, the TypeScript sources themselves,
+// through tsx's loader: the same behaviour, with ~40 MiB more memory.
+import { isDistFresh } from './dist.mjs'
 
-register()
-const { main } = await import('./cli.ts')
-const code = await main(process.argv)
+let cli
+if (process.env.INHOOK_FROM_SOURCE !== '1' && isDistFresh()) {
+  cli = await import('../dist/cli.js')
+} else {
+  if (process.argv[2] === 'serve' && process.env.INHOOK_FROM_SOURCE !== '1')
+    process.stderr.write('inhook: dist/ is missing or older than the sources; running the sources through tsx (`npm run build` to build)\n')
+  const { register } = await import('tsx/esm/api')
+  register()
+  cli = await import('./cli.ts')
+}
+const code = await cli.main(process.argv)
 if (code !== 0) process.exit(code)

@@ -1,9 +1,10 @@
 // Configuration: defineConfig() and env() for inhook.config.ts, loading .ts/.js/.json files, one zod
 // schema, secrets from the environment. Loaded once at the composition root and passed down.
 import bytes from 'bytes'
+import type { Plugin } from 'esbuild'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, extname, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { z } from 'zod'
 import { findProvider, type Provider } from '../providers/index.ts'
 import { pick, type RawRequest } from '../providers/kit.ts'
@@ -534,19 +535,51 @@ function readTls(tls: { cert: string; key: string; passphrase?: string }, baseDi
 }
 
 /**
- * Imports a config or provider module. A `.ts` file outside an ESM package (no `"type": "module"`
- * above it, e.g. /etc/inhook/inhook.config.ts) is taken for CommonJS and fails to load as ESM;
- * tsx's tsImport loads it anyway.
+ * Imports a config or provider module. Where TypeScript does not load natively (the built gateway
+ * runs without a TypeScript loader, see src/dist.mjs), the module is bundled by esbuild into a
+ * temporary file beside it and imported from there, as Vite and tsup load their configs. Packages stay
+ * imports of their own, and so does inhook's public API (`inhook`, or a path to src/index.ts or
+ * providers/kit.ts): it becomes an import of the very module this process runs. A `.ts` file outside
+ * an ESM package (no `"type": "module"` above it) is bundled the same way.
  */
 async function importModule(file: string): Promise<unknown> {
   try {
     return await import(pathToFileURL(file).href)
   } catch (error) {
-    if ((error as { code?: string }).code !== 'ERR_REQUIRE_CYCLE_MODULE') throw error
+    const code = (error as { code?: string }).code
+    if (code !== 'ERR_UNKNOWN_FILE_EXTENSION' && code !== 'ERR_REQUIRE_CYCLE_MODULE') throw error
+  }
+  const { bundleRequire } = await import('bundle-require')
+  try {
+    const { mod } = await bundleRequire({ filepath: file, format: 'esm', esbuildOptions: { plugins: [publicApiPlugin] } })
+    return mod
+  } catch (error) {
+    // The temporary file could not be written beside the module (a read-only /etc/inhook, say): tsx's
+    // loader compiles it in place instead, at the cost of its thread.
+    if (!['EACCES', 'EPERM', 'EROFS'].includes((error as { code?: string }).code ?? '')) throw error
     const { tsImport } = await import('tsx/esm/api')
     const mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: { __esModule?: boolean } }
     return mod.default?.__esModule ? mod.default : mod
   }
+}
+
+/** inhook's public entry as this process runs it: src/index.ts from the sources, dist/index.js from the build. */
+const PUBLIC_API = new URL(import.meta.url.endsWith('.ts') ? './index.ts' : './index.js', import.meta.url).href
+const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url))
+const PUBLIC_FILES = new Set(['src/index', 'providers/kit'].map((name) => resolve(PACKAGE_ROOT, name)))
+
+const publicApiPlugin: Plugin = {
+  name: 'inhook-public-api',
+  setup(build) {
+    build.onResolve({ filter: /.*/ }, (args) => {
+      if (args.path === 'inhook') return { path: PUBLIC_API, external: true }
+      const path = args.path.startsWith('file:') ? fileURLToPath(args.path) : args.path
+      if (!path.startsWith('.') && !path.startsWith('/')) return undefined
+      const full = resolve(args.resolveDir, path)
+      if (PUBLIC_FILES.has(full.replace(/\.(m?[jt]s)$/, ''))) return { path: PUBLIC_API, external: true }
+      return path === args.path ? undefined : { path: full }
+    })
+  },
 }
 
 async function importProviderModule(path: string): Promise<Provider[]> {

@@ -2,8 +2,8 @@
 import Database from 'better-sqlite3'
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
-import { mkdirSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { existsSync, mkdirSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as schema from './schema.ts'
 
@@ -28,7 +28,16 @@ export interface OpenOptions {
 }
 
 const DEFAULT_PAGE_SIZE = 2048
-const MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle')
+/** drizzle/ at the package's root: two levels up from src/store/, one from the build in dist/. */
+const MIGRATIONS = migrationsFolder(dirname(fileURLToPath(import.meta.url)))
+
+function migrationsFolder(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'drizzle')
+    if (existsSync(join(candidate, 'meta', '_journal.json'))) return candidate
+    if (dirname(dir) === dir) throw new Error(`no drizzle/meta/_journal.json above ${from}: the package is incomplete`)
+  }
+}
 
 /** Turns `file:./data/inhook.db`, `./x.db` or `:memory:` into a path for better-sqlite3. */
 export function databasePath(url: string): string {
