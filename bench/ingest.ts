@@ -52,7 +52,8 @@ const inhook = (name: string, label: string, synchronous: 'NORMAL' | 'FULL', fla
       sources: { github: { provider: 'github', secret: SECRET } },
     }
     writeFileSync(join(dir, 'inhook.config.json'), JSON.stringify(config))
-    return { cmd: process.execPath, args: [join(REPO_DIR, 'src/bin.mjs'), 'serve', '--config', join(dir, 'inhook.config.json'), ...flags], cwd: REPO_DIR }
+    // The `inhook` command itself, as installed: its shebang carries its Node flags.
+    return { cmd: join(REPO_DIR, 'src/bin.mjs'), args: ['serve', '--config', join(dir, 'inhook.config.json'), ...flags], cwd: REPO_DIR }
   },
 })
 
