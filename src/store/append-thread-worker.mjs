@@ -5,7 +5,7 @@ import { createRequire } from 'node:module'
 import { parentPort, workerData } from 'node:worker_threads'
 
 const Database = createRequire(import.meta.url)('better-sqlite3')
-const { file, insertSql, insertPayloadSql, synchronous, busyTimeoutMs, autocheckpointPages, stringFields } = workerData
+const { file, insertSql, insertPayloadSql, synchronous, busyTimeoutMs, autocheckpointPages, stringFields, restartGate } = workerData
 const db = new Database(file, { fileMustExist: true })
 // Waiting for the lock is done below, in short sleeps: SQLite's own busy handler sleeps up to 100 ms at a time.
 db.pragma('busy_timeout = 0')
@@ -26,18 +26,45 @@ const nap = new Int32Array(new SharedArrayBuffer(4))
 /** Between two attempts at the write lock held by another connection. */
 const LOCK_RETRY_MS = 0.5
 
+// Shared with the checkpointer thread (RESTART_GATE in checkpointer-thread.mjs): WANTED while it makes
+// the WAL start over, WRITING while this thread is in a write transaction.
+const WANTED = 0
+const WRITING = 1
+const gate = restartGate && new Int32Array(restartGate)
+
 function lock() {
   const deadline = performance.now() + busyTimeoutMs
+  const timedOut = () => new Error(`database is locked (waited ${busyTimeoutMs} ms)`)
   for (;;) {
+    if (gate) {
+      while (Atomics.load(gate, WANTED) === 1) {
+        const left = deadline - performance.now()
+        if (left <= 0) throw timedOut()
+        Atomics.wait(gate, WANTED, 1, left)
+      }
+      Atomics.store(gate, WRITING, 1)
+      // The checkpointer may have asked in between: let it go first.
+      if (Atomics.load(gate, WANTED) === 1) {
+        unlock()
+        continue
+      }
+    }
     try {
       begin.run()
       return
     } catch (error) {
+      unlock()
       if (!String(error.code).startsWith('SQLITE_BUSY')) throw error
-      if (performance.now() >= deadline) throw new Error(`database is locked (waited ${busyTimeoutMs} ms)`)
+      if (performance.now() >= deadline) throw timedOut()
       Atomics.wait(nap, 0, 0, LOCK_RETRY_MS)
     }
   }
+}
+
+function unlock() {
+  if (!gate) return
+  Atomics.store(gate, WRITING, 0)
+  Atomics.notify(gate, WRITING)
 }
 
 /**
@@ -84,6 +111,8 @@ function write({ count, text, numbers, bodies }) {
   } catch (error) {
     if (db.inTransaction) rollback.run()
     throw error
+  } finally {
+    unlock()
   }
   return ids
 }

@@ -26,6 +26,8 @@ export interface AppendThreadOptions {
   busyTimeoutMs: number
   /** The connection's wal_autocheckpoint: the same as the main connection's. */
   autocheckpointPages: number
+  /** Shared with the checkpointer thread: the thread keeps off the database while a RESTART checkpoint runs (see RestartGate). */
+  restartGate?: SharedArrayBuffer
   /** Told the size of each committed batch (metrics). */
   onBatch?: (size: number) => void
   /** Told when the thread stops unasked (appends then go through the store's own connection). */
@@ -58,7 +60,7 @@ export class AppendThread {
 
   constructor(private readonly options: AppendThreadOptions) {
     this.thread = new Worker(new URL('./append-thread-worker.mjs', import.meta.url), {
-      workerData: { file: options.file, insertSql: INSERT_SQL, insertPayloadSql: INSERT_PAYLOAD_SQL, synchronous: options.synchronous, busyTimeoutMs: options.busyTimeoutMs, autocheckpointPages: options.autocheckpointPages, stringFields: STRING_FIELDS },
+      workerData: { file: options.file, insertSql: INSERT_SQL, insertPayloadSql: INSERT_PAYLOAD_SQL, synchronous: options.synchronous, busyTimeoutMs: options.busyTimeoutMs, autocheckpointPages: options.autocheckpointPages, stringFields: STRING_FIELDS, restartGate: options.restartGate },
     })
     this.started = new Promise((resolve) => (this.start = resolve))
     this.thread.on('message', this.answered)

@@ -9,7 +9,15 @@ export interface CheckpointerOptions {
   intervalMs?: number
   /** WAL size beyond which the thread waits for the writer to make the WAL start over (default: 64 MiB). */
   restartBytes?: number
+  /**
+   * Shared with the append thread (see RESTART_GATE in checkpointer-thread.mjs): while the thread
+   * makes the WAL start over, the append thread does not touch the database.
+   */
+  restartGate?: SharedArrayBuffer
 }
+
+/** The shared memory of a restart gate: two Int32 slots. */
+export const newRestartGate = () => new SharedArrayBuffer(8)
 
 /** WAL size (bytes) at which the writing connection checkpoints by itself, should the thread fall behind. */
 const SAFETY_NET_BYTES = 256 * 2 ** 20
@@ -21,7 +29,7 @@ export class Checkpointer {
   lastError?: string
 
   /** Starts checkpointing `client`'s database file; turns the connection's own checkpoints into a safety net. */
-  constructor(client: Database.Database, { intervalMs = 1000, restartBytes = 64 * 2 ** 20 }: CheckpointerOptions = {}) {
+  constructor(client: Database.Database, { intervalMs = 1000, restartBytes = 64 * 2 ** 20, restartGate }: CheckpointerOptions = {}) {
     const pageSize = client.pragma('page_size', { simple: true }) as number
     client.pragma(`wal_autocheckpoint = ${Math.ceil(SAFETY_NET_BYTES / pageSize)}`)
     this.thread = new Worker(new URL('./checkpointer-thread.mjs', import.meta.url), {
@@ -31,6 +39,7 @@ export class Checkpointer {
         busyTimeoutMs: client.pragma('busy_timeout', { simple: true }),
         intervalMs,
         restartPages: Math.ceil(restartBytes / pageSize),
+        restartGate,
       },
     })
     this.thread.unref()

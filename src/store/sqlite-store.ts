@@ -11,7 +11,7 @@ import type {
   ReplayCount, ReplayOptions, RetentionCutoffs, RetryOptions, Stats, Store, TrafficMinute, WebhookEvent, WebhookEventSummary,
 } from './store.ts'
 import { AppendThread, INSERT_PAYLOAD_SQL } from './append-thread.ts'
-import { Checkpointer } from './checkpointer.ts'
+import { Checkpointer, newRestartGate } from './checkpointer.ts'
 import { GroupCommitWriter, StorageError } from './writer.ts'
 
 /** How many rejections the log keeps (oldest dropped first). */
@@ -121,11 +121,12 @@ export class SqliteStore implements Store {
     // Read before the writer turns FULL into NORMAL plus its own fsync: the append thread commits at the configured level.
     const synchronous = client.pragma('synchronous', { simple: true }) as number
     this.writer = new GroupCommitWriter(client, options.onBatch)
-    if (options.backgroundCheckpoints && !client.memory && !client.readonly) this.checkpointer = new Checkpointer(client)
+    const restartGate = newRestartGate()
+    if (options.backgroundCheckpoints && !client.memory && !client.readonly) this.checkpointer = new Checkpointer(client, { restartGate })
     if (options.appendThread && !client.memory && !client.readonly)
       this.appendThread = new AppendThread({ file: client.name, synchronous, busyTimeoutMs: client.pragma('busy_timeout', { simple: true }) as number,
         autocheckpointPages: client.pragma('wal_autocheckpoint', { simple: true }) as number, onBatch: options.onBatch,
-        onDeath: options.onAppendThreadDeath })
+        onDeath: options.onAppendThreadDeath, restartGate })
     this.writer.gate = this.appendThread
     this.lines = createLines(client)
     this.statements = {

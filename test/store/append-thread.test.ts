@@ -2,6 +2,7 @@ import Database from 'better-sqlite3'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { AppendThread } from '../../src/store/append-thread.ts'
+import { Checkpointer, newRestartGate } from '../../src/store/checkpointer.ts'
 import { openDatabase } from '../../src/store/database.ts'
 import { SqliteStore } from '../../src/store/sqlite-store.ts'
 import type { NewWebhookEvent } from '../../src/store/store.ts'
@@ -85,6 +86,58 @@ describe('appends on their own thread', () => {
     // Nothing of the failed batch was kept, and the thread goes on.
     expect(await store.append(event('too-late'))).toMatchObject({ duplicate: false })
     await store.close()
+  })
+
+  it('keeps off the database while the checkpointer restarts the WAL, and commits as soon as it is done', async () => {
+    const db = openDatabase(`file:${file}`)
+    const gate = new Int32Array(newRestartGate())
+    const thread = new AppendThread({ file, synchronous: 1, busyTimeoutMs: 300, autocheckpointPages: 1000, restartGate: gate.buffer as SharedArrayBuffer })
+    await thread.started
+    const count = () => (db.$client.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n
+    try {
+      Atomics.store(gate, 0, 1) // WANTED: a RESTART is about to run
+      const waiting = thread.append(event('after-restart'))
+      await expectPendingWhileLoopTurns(waiting)
+      expect(count()).toBe(0)
+      expect(Atomics.load(gate, 1)).toBe(0) // not WRITING: the checkpointer may go on
+      Atomics.store(gate, 0, 0)
+      Atomics.notify(gate, 0)
+      expect(await waiting).toBeGreaterThan(0)
+      expect(count()).toBe(1)
+      expect(Atomics.load(gate, 1)).toBe(0) // and not left WRITING after its commit
+
+      // A RESTART that never ends is a lock held past busy_timeout.
+      Atomics.store(gate, 0, 1)
+      await expect(thread.append(event('never'))).rejects.toBeInstanceOf(StorageError)
+      Atomics.store(gate, 0, 0)
+      expect(await thread.append(event('later'))).toBeGreaterThan(0)
+    } finally {
+      await thread.close()
+      db.$client.close()
+    }
+  })
+
+  it('restarts the WAL under a steady stream of appends, through the gate, and keeps every event', async () => {
+    const db = openDatabase(`file:${file}`)
+    const restartGate = newRestartGate()
+    const checkpointer = new Checkpointer(db.$client, { intervalMs: 5, restartBytes: 256 * 1024, restartGate })
+    const thread = new AppendThread({ file, synchronous: 1, busyTimeoutMs: 2000, autocheckpointPages: 100_000, restartGate })
+    await thread.started
+    const body = Buffer.alloc(2048, 'x')
+    let written = 0
+    for (let round = 0; round < 40; round++) {
+      await Promise.all(Array.from({ length: 50 }, (_, i) => thread.append(event(`s-${round}-${i}`, { body }))))
+      written += 50
+      await new Promise((r) => setTimeout(r, 5))
+    }
+    await thread.close()
+    await checkpointer.stop()
+    expect((db.$client.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n).toBe(written)
+    // 2,000 events of 2 KB went through a WAL that now holds far fewer frames: it started over.
+    const { log } = db.$client.prepare('PRAGMA wal_checkpoint(PASSIVE)').get() as { log: number }
+    expect(log).toBeLessThan(written)
+    expect(Atomics.load(new Int32Array(restartGate), 0)).toBe(0)
+    db.$client.close()
   })
 
   it('commits everything still queued when closed, and with FULL fsyncs in the commit', async () => {
