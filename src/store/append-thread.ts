@@ -26,7 +26,7 @@ export interface AppendThreadOptions {
   busyTimeoutMs: number
   /** The connection's wal_autocheckpoint: the same as the main connection's. */
   autocheckpointPages: number
-  /** Shared with the checkpointer thread: the thread keeps off the database while a RESTART checkpoint runs (see RestartGate). */
+  /** Shared with the checkpointer thread: the thread keeps off the database while a RESTART checkpoint runs (RESTART_GATE in checkpointer-thread.mjs). */
   restartGate?: SharedArrayBuffer
   /** Told the size of each committed batch (metrics). */
   onBatch?: (size: number) => void

@@ -140,6 +140,31 @@ describe('appends on their own thread', () => {
     db.$client.close()
   })
 
+  it('does not keep appends out while a long read holds the WAL: the RESTART gives up after a short wait', async () => {
+    // The RESTART would wait for the reader up to the connection's busy_timeout (2 s) while the append
+    // thread, past its own 400 ms, would fail its batches.
+    const db = openDatabase(`file:${file}`, { busyTimeoutMs: 2000 })
+    const restartGate = newRestartGate()
+    const checkpointer = new Checkpointer(db.$client, { intervalMs: 20, restartBytes: 64 * 1024, restartGate })
+    const thread = new AppendThread({ file, synchronous: 1, busyTimeoutMs: 400, autocheckpointPages: 100_000, restartGate })
+    await thread.started
+    const reader = new Database(file)
+    reader.prepare('BEGIN').run()
+    reader.prepare('SELECT count(*) FROM events').get() // holds its snapshot of the WAL until COMMIT
+    const body = Buffer.alloc(2048, 'r')
+    try {
+      const started = Date.now()
+      for (let round = 0; Date.now() - started < 1500; round++)
+        await Promise.all(Array.from({ length: 20 }, (_, i) => thread.append(event(`r-${round}-${i}`, { body }))))
+    } finally {
+      reader.prepare('COMMIT').run()
+      reader.close()
+      await thread.close()
+      await checkpointer.stop()
+      db.$client.close()
+    }
+  })
+
   it('commits everything still queued when closed, and with FULL fsyncs in the commit', async () => {
     const store = open({ synchronous: 'FULL' })
     // The thread's commits fsync the WAL themselves; the store's own connection commits at NORMAL and fsyncs after.
