@@ -19,8 +19,22 @@ export interface WorkerOptions {
   retention?: RetentionConfig
 }
 
+/**
+ * Events are claimed ahead of free slots: up to twice `concurrency` more wait claimed, so one claim
+ * leases many events, in the same commit as outcomes, instead of one claim per slot as it frees. With
+ * `concurrency: 8` and quick handlers: 0.25 → 0.13 commits per event, 13.0k → 17.2k events/s
+ * (README § Performance). A waiting event starts only while its lease still covers a whole attempt
+ * (`timeoutMs` and this margin); otherwise it is given back. Not with per-source limits, whose claim
+ * counts the events running now, nor with a lease shorter than two attempts.
+ */
+const LEASE_MARGIN_MS = 1000
+
 export class Worker {
   private readonly running = new Map<string, Promise<unknown>>()
+  /** Claimed, waiting for a free slot (oldest first). */
+  private readonly ready: WebhookEvent[] = []
+  /** How many claimed events may wait for a slot. */
+  private readonly ahead: number
   private readonly stopped = new AbortController()
   private readonly deps: WorkerDeps
   private stopping = false
@@ -39,6 +53,8 @@ export class Worker {
     // listeners as the concurrency, which is not a leak.
     setMaxListeners(0, this.stopped.signal)
     this.deps = { ...deps, signal: this.stopped.signal }
+    // Only where a fresh lease covers two attempts: an event may wait about two handlers' time.
+    this.ahead = deps.limits || options.leaseMs < 2 * (deps.timeoutMs + LEASE_MARGIN_MS) ? 0 : 2 * options.concurrency
   }
 
   start(): this {
@@ -82,30 +98,54 @@ export class Worker {
 
   private async loop(): Promise<void> {
     const { store, log } = this.deps as WorkerDeps & { store: Store; log: Logger }
+    const { concurrency, batchSize } = this.options
+    const ahead = this.ahead
     while (!this.stopping) {
       this.woken = false
-      const free = this.options.concurrency - this.running.size
+      await this.startReady()
+      const room = concurrency + ahead - this.running.size - this.ready.length
+      // Claim when slots would sit idle, or when the claim can take all the events it may hold ahead:
+      // a claim of 16 costs little more than one of 8.
+      const claiming = room > 0 && (this.running.size + this.ready.length < concurrency || room >= ahead)
       let claimedAll = false
-      if (free > 0) {
+      if (claiming) {
         try {
-          const limit = Math.min(free, this.options.batchSize)
+          const limit = Math.min(room, batchSize)
           const claimed = await store.claim({ limit, leaseMs: this.options.leaseMs, now: this.clock(), ...claimLimits(this.deps) })
-          for (const event of claimed) {
-            const run = runEvent(this.deps, event, this.clock).finally(() => {
-              this.running.delete(event.id)
-              this.wake()
-            })
-            this.running.set(event.id, run)
-          }
+          this.ready.push(...claimed)
           claimedAll = claimed.length === limit
         } catch (error) {
           log.error({ err: error }, 'could not claim events; retrying after the poll interval')
         }
+        await this.startReady()
       }
       if (this.stopping) break
-      if (claimedAll && this.running.size < this.options.concurrency) continue
+      if (claimedAll && this.running.size + this.ready.length < concurrency + ahead) continue
       if (!this.woken) await this.sleep(this.options.pollMs)
     }
+  }
+
+  /** Starts claimed events while slots are free; one whose lease would not cover an attempt goes back. */
+  private async startReady(): Promise<void> {
+    const late: WebhookEvent[] = []
+    const now = this.clock().getTime()
+    while (this.ready.length > 0 && this.running.size < this.options.concurrency) {
+      const event = this.ready.shift()!
+      if (this.ahead && event.leaseUntil && event.leaseUntil.getTime() - now < this.deps.timeoutMs + LEASE_MARGIN_MS) {
+        late.push(event)
+        continue
+      }
+      const run = runEvent(this.deps, event, this.clock).finally(() => {
+        this.running.delete(event.id)
+        this.wake()
+      })
+      this.running.set(event.id, run)
+    }
+    if (late.length) await this.giveBack(late.map((e) => e.id))
+  }
+
+  private giveBack(ids: string[]): Promise<void> {
+    return this.deps.store.release(ids, this.clock()).catch((error) => this.deps.log.error({ err: error }, 'could not release events; their leases will expire'))
   }
 
   private sleep(ms: number): Promise<void> {
@@ -131,6 +171,8 @@ export class Worker {
     clearTimeout(this.pruneTimer) // the first timeout or the interval after it
     this.wakeUp?.()
     await this.loopDone
+    // Claimed but not started: back at once.
+    const unstarted = this.ready.splice(0).map((event) => event.id)
     const pending = [...this.running.keys()]
     let timer: NodeJS.Timeout | undefined
     await Promise.race([Promise.allSettled(this.running.values()), new Promise((r) => (timer = setTimeout(r, graceMs)))])
@@ -138,9 +180,10 @@ export class Worker {
     const left = [...this.running.keys()]
     // Events still waiting for their source's limit give up; running handlers see ctx.signal abort.
     this.stopped.abort(new Error('the worker is stopping'))
-    if (left.length) await this.deps.store.release(left, this.clock()).catch((error) => this.deps.log.error({ err: error }, 'could not release events; their leases will expire'))
+    const back = [...unstarted, ...left]
+    if (back.length) await this.giveBack(back)
     await this.pruning
-    return { finished: pending.length - left.length, released: left.length }
+    return { finished: pending.length - left.length, released: back.length }
   }
 }
 

@@ -163,6 +163,65 @@ describe('worker', () => {
     expect(result).toEqual({ finished: 0, released: 1 })
     expect(await store.get(slow.id)).toMatchObject({ status: 'new', attempts: 0 })
   })
+
+  it('claims up to twice its concurrency ahead, runs no more than its concurrency at once, and gives back what never started on stop', async () => {
+    const ids = await Promise.all(Array.from({ length: 30 }, async () => ((await store.append(newEvent())) as { id: string }).id))
+    let running = 0
+    let most = 0
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    const worker = new Worker(deps(async () => {
+      most = Math.max(most, ++running)
+      await gate
+      running--
+    }), { concurrency: 2, batchSize: 64, pollMs: 10_000, leaseMs: 60_000 }).start()
+    const statuses = async () => Promise.all(ids.map(async (id) => (await store.get(id))!.status))
+    await waitFor(async () => (await statuses()).filter((s) => s === 'processing').length === 6)
+    expect(running).toBe(2)
+    const result = await worker.stop(20)
+    release()
+    expect(most).toBe(2)
+    // Two were running past the grace period, four waited claimed: all six go back, none lost an attempt.
+    expect(result).toEqual({ finished: 0, released: 6 })
+    const after = await Promise.all(ids.map((id) => store.get(id)))
+    expect(after.every((e) => e!.status === 'new' && e!.attempts === 0)).toBe(true)
+  })
+
+  it('gives back a claimed event whose lease no longer covers an attempt, and runs it on a fresh lease', async () => {
+    const [first, second] = (await Promise.all([store.append(newEvent()), store.append(newEvent())])) as { id: string }[]
+    let now = T0.getTime()
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    const started: WebhookEvent[] = []
+    // timeoutMs 1000: a lease of 5000 covers two attempts (with their margin), so one event waits claimed.
+    const worker = new Worker(deps(async (e) => {
+      started.push(e)
+      if (e.id === first!.id) await gate
+    }), { concurrency: 1, batchSize: 10, pollMs: 10_000, leaseMs: 5000 }, () => new Date(now)).start()
+    await waitFor(() => started.length === 1)
+    expect(started.map((e) => e.id)).toEqual([first!.id])
+    expect(await store.get(second!.id)).toMatchObject({ status: 'processing', leaseUntil: new Date(T0.getTime() + 5000) })
+    now += 3500 // 1.5 s of lease left: less than an attempt (1 s) and the margin (1 s)
+    release()
+    await waitFor(async () => (await store.get(second!.id))!.status === 'processed')
+    // It was given back (no attempt spent) and claimed again: it ran on a lease from the new claim.
+    expect(started.map((e) => e.id)).toEqual([first!.id, second!.id])
+    expect(started[1]).toMatchObject({ attempts: 1, leaseUntil: new Date(now + 5000) })
+    await worker.stop(100)
+  })
+
+  it('claims only for free slots when the lease is shorter than two attempts', async () => {
+    const ids = await Promise.all(Array.from({ length: 5 }, async () => ((await store.append(newEvent())) as { id: string }).id))
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    const worker = new Worker(deps(async () => gate), { concurrency: 2, batchSize: 64, pollMs: 10_000, leaseMs: 2500 }).start()
+    await waitFor(async () => (await Promise.all(ids.map((id) => store.get(id)))).filter((e) => e!.status === 'processing').length === 2)
+    await new Promise((r) => setTimeout(r, 50))
+    expect((await Promise.all(ids.map((id) => store.get(id)))).filter((e) => e!.status === 'processing')).toHaveLength(2)
+    release()
+    await waitFor(async () => (await Promise.all(ids.map((id) => store.get(id)))).every((e) => e!.status === 'processed'))
+    await worker.stop(100)
+  })
 })
 
 describe('backoff', () => {
