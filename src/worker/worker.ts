@@ -25,7 +25,7 @@ export interface WorkerOptions {
  * `concurrency: 8` and quick handlers: 0.25 → 0.13 commits per event, 13.0k → 17.2k events/s
  * (README § Performance). A waiting event starts only while its lease still covers a whole attempt
  * (`timeoutMs` and this margin); otherwise it is given back. Not with per-source limits, whose claim
- * counts the events running now, nor with a lease shorter than two attempts.
+ * counts the events running now, nor with a lease shorter than two attempts (`timeoutMs`).
  */
 const LEASE_MARGIN_MS = 1000
 
@@ -53,8 +53,9 @@ export class Worker {
     // listeners as the concurrency, which is not a leak.
     setMaxListeners(0, this.stopped.signal)
     this.deps = { ...deps, signal: this.stopped.signal }
-    // Only where a fresh lease covers two attempts: an event may wait about two handlers' time.
-    this.ahead = deps.limits || options.leaseMs < 2 * (deps.timeoutMs + LEASE_MARGIN_MS) ? 0 : 2 * options.concurrency
+    // Only where a lease is at least two attempts long (the defaults: 60 s and 30 s), so that an event
+    // may wait claimed for about one attempt's time and still start with a whole attempt's lease.
+    this.ahead = deps.limits || options.leaseMs < 2 * deps.timeoutMs ? 0 : 2 * options.concurrency
   }
 
   start(): this {

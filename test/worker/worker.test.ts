@@ -193,7 +193,7 @@ describe('worker', () => {
     let release!: () => void
     const gate = new Promise<void>((r) => (release = r))
     const started: WebhookEvent[] = []
-    // timeoutMs 1000: a lease of 5000 covers two attempts (with their margin), so one event waits claimed.
+    // timeoutMs 1000: a lease of 5000 is more than two attempts, so one event waits claimed.
     const worker = new Worker(deps(async (e) => {
       started.push(e)
       if (e.id === first!.id) await gate
@@ -214,7 +214,7 @@ describe('worker', () => {
     const ids = await Promise.all(Array.from({ length: 5 }, async () => ((await store.append(newEvent())) as { id: string }).id))
     let release!: () => void
     const gate = new Promise<void>((r) => (release = r))
-    const worker = new Worker(deps(async () => gate), { concurrency: 2, batchSize: 64, pollMs: 10_000, leaseMs: 2500 }).start()
+    const worker = new Worker(deps(async () => gate), { concurrency: 2, batchSize: 64, pollMs: 10_000, leaseMs: 1900 }).start()
     await waitFor(async () => (await Promise.all(ids.map((id) => store.get(id)))).filter((e) => e!.status === 'processing').length === 2)
     await new Promise((r) => setTimeout(r, 50))
     expect((await Promise.all(ids.map((id) => store.get(id)))).filter((e) => e!.status === 'processing')).toHaveLength(2)
