@@ -179,8 +179,9 @@ export class Worker {
     clearTimeout(this.pruneTimer) // the first timeout or the interval after it
     this.wakeUp?.()
     await this.loopDone
-    // Claimed but not started: back at once.
+    // Claimed but not started: back at once, not after the running ones.
     const unstarted = this.ready.splice(0).map((event) => event.id)
+    const givingBack = unstarted.length ? this.giveBack(unstarted) : undefined
     const pending = [...this.running.keys()]
     let timer: NodeJS.Timeout | undefined
     await Promise.race([Promise.allSettled(this.running.values()), new Promise((r) => (timer = setTimeout(r, graceMs)))])
@@ -188,10 +189,10 @@ export class Worker {
     const left = [...this.running.keys()]
     // Events still waiting for their source's limit give up; running handlers see ctx.signal abort.
     this.stopped.abort(new Error('the worker is stopping'))
-    const back = [...unstarted, ...left]
-    if (back.length) await this.giveBack(back)
+    await givingBack
+    if (left.length) await this.giveBack(left)
     await this.pruning
-    return { finished: pending.length - left.length, released: back.length }
+    return { finished: pending.length - left.length, released: unstarted.length + left.length }
   }
 }
 
