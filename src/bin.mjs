@@ -9,11 +9,12 @@
 // src/bin.mjs …` sets another size.
 import { isDistFresh } from './dist.mjs'
 
+const fromSource = process.env.INHOOK_FROM_SOURCE === '1'
 let cli
-if (process.env.INHOOK_FROM_SOURCE !== '1' && isDistFresh()) {
+if (!fromSource && isDistFresh()) {
   cli = await import('../dist/cli.js')
 } else {
-  if (process.argv[2] === 'serve' && process.env.INHOOK_FROM_SOURCE !== '1')
+  if (process.argv[2] === 'serve' && !fromSource)
     process.stderr.write('inhook: dist/ is missing or older than the sources; running the sources through tsx (`npm run build` to build)\n')
   const { register } = await import('tsx/esm/api')
   register()

@@ -8,8 +8,8 @@ import { copyFileSync, readdirSync, readFileSync, renameSync, rmSync, statSync, 
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
-export const DIST = join(ROOT, 'dist')
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+const DIST = join(ROOT, 'dist')
 const SOURCE_DIRS = ['src', 'providers']
 const STAMP = '.sources'
 /** Plain JavaScript files loaded by URL beside the module that starts them (worker threads). */

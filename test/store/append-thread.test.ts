@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { AppendThread } from '../../src/store/append-thread.ts'
 import { Checkpointer, newRestartGate } from '../../src/store/checkpointer.ts'
-import { openDatabase } from '../../src/store/database.ts'
+import { openDatabase, type Db } from '../../src/store/database.ts'
 import { SqliteStore } from '../../src/store/sqlite-store.ts'
 import type { NewWebhookEvent } from '../../src/store/store.ts'
 import { StorageError } from '../../src/store/writer.ts'
@@ -26,6 +26,13 @@ describe('appends on their own thread', () => {
 
   const open = (options: Parameters<typeof openDatabase>[1] = {}) =>
     new SqliteStore(openDatabase(`file:${file}`, { busyTimeoutMs: 2000, ...options }), { appendThread: true, backgroundCheckpoints: true })
+  /** An append thread of its own on the file, sharing `restartGate`, once its connection is open. */
+  const startThread = async (busyTimeoutMs: number, restartGate: SharedArrayBuffer) => {
+    const thread = new AppendThread({ file, synchronous: 1, busyTimeoutMs, autocheckpointPages: 100_000, restartGate })
+    await thread.started
+    return thread
+  }
+  const countEvents = (db: Db) => (db.$client.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n
 
   it('stores every field as given, byte for byte, and reads back the same event', async () => {
     const store = open()
@@ -91,9 +98,8 @@ describe('appends on their own thread', () => {
   it('keeps off the database while the checkpointer restarts the WAL, and commits as soon as it is done', async () => {
     const db = openDatabase(`file:${file}`)
     const gate = new Int32Array(newRestartGate())
-    const thread = new AppendThread({ file, synchronous: 1, busyTimeoutMs: 300, autocheckpointPages: 1000, restartGate: gate.buffer as SharedArrayBuffer })
-    await thread.started
-    const count = () => (db.$client.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n
+    const thread = await startThread(300, gate.buffer as SharedArrayBuffer)
+    const count = () => countEvents(db)
     try {
       Atomics.store(gate, 0, 1) // WANTED: a RESTART is about to run
       const waiting = thread.append(event('after-restart'))
@@ -121,8 +127,7 @@ describe('appends on their own thread', () => {
     const db = openDatabase(`file:${file}`)
     const restartGate = newRestartGate()
     const checkpointer = new Checkpointer(db.$client, { intervalMs: 5, restartBytes: 256 * 1024, restartGate })
-    const thread = new AppendThread({ file, synchronous: 1, busyTimeoutMs: 2000, autocheckpointPages: 100_000, restartGate })
-    await thread.started
+    const thread = await startThread(2000, restartGate)
     const body = Buffer.alloc(2048, 'x')
     let written = 0
     for (let round = 0; round < 40; round++) {
@@ -132,7 +137,7 @@ describe('appends on their own thread', () => {
     }
     await thread.close()
     await checkpointer.stop()
-    expect((db.$client.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n).toBe(written)
+    expect(countEvents(db)).toBe(written)
     // 2,000 events of 2 KB went through a WAL that now holds far fewer frames: it started over.
     const { log } = db.$client.prepare('PRAGMA wal_checkpoint(PASSIVE)').get() as { log: number }
     expect(log).toBeLessThan(written)
@@ -146,8 +151,7 @@ describe('appends on their own thread', () => {
     const db = openDatabase(`file:${file}`, { busyTimeoutMs: 2000 })
     const restartGate = newRestartGate()
     const checkpointer = new Checkpointer(db.$client, { intervalMs: 20, restartBytes: 64 * 1024, restartGate })
-    const thread = new AppendThread({ file, synchronous: 1, busyTimeoutMs: 400, autocheckpointPages: 100_000, restartGate })
-    await thread.started
+    const thread = await startThread(400, restartGate)
     const reader = new Database(file)
     reader.prepare('BEGIN').run()
     reader.prepare('SELECT count(*) FROM events').get() // holds its snapshot of the WAL until COMMIT
