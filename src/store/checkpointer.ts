@@ -2,6 +2,7 @@
 // HTTP thread) never copies pages into the database file nor waits for their fsync in the middle of
 // serving requests. Its own wal_autocheckpoint stays on, far higher, as a safety net.
 import type Database from 'better-sqlite3'
+import { closeSync, openSync, statSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 
 export interface CheckpointerOptions {
@@ -22,15 +23,45 @@ export const newRestartGate = () => new SharedArrayBuffer(8)
 /** WAL size (bytes) at which the writing connection checkpoints by itself, should the thread fall behind. */
 const SAFETY_NET_BYTES = 256 * 2 ** 20
 
+/**
+ * The descriptors through which the checkpointer threads sync database files (FLUSH_FIRST in
+ * checkpointer-thread.mjs): one per file per process, shared by the stores on it. Closing any descriptor
+ * of a file drops every POSIX lock the process holds on that file, SQLite's included, after which
+ * another process could believe itself the last one open and delete the WAL. So a descriptor is opened
+ * once, and closed only after the last store using it has closed its own connections.
+ */
+const syncDescriptors = new Map<string, { fd: number; users: number }>()
+
+function acquireSyncDescriptor(file: string): { key: string; fd: number } | undefined {
+  try {
+    const { dev, ino } = statSync(file)
+    const key = `${dev}:${ino}`
+    const held = syncDescriptors.get(key)
+    if (held) {
+      held.users++
+      return { key, fd: held.fd }
+    }
+    const fd = openSync(file, 'r')
+    syncDescriptors.set(key, { fd, users: 1 })
+    return { key, fd }
+  } catch {
+    return undefined // the RESTART then syncs everything itself, as it always can
+  }
+}
+
 export class Checkpointer {
   private readonly thread: Worker
+  private syncDescriptor: { key: string; fd: number } | undefined
   private readonly exited: Promise<void>
   /** The last error the thread reported (it keeps trying). */
   lastError?: string
+  /** RESTART checkpoints, and how many of them synced the files ahead (FLUSH_FIRST in checkpointer-thread.mjs). */
+  readonly stats = { restarts: 0, flushedFirst: 0 }
 
   /** Starts checkpointing `client`'s database file; turns the connection's own checkpoints into a safety net. */
   constructor(client: Database.Database, { intervalMs = 1000, restartBytes = 64 * 2 ** 20, restartGate }: CheckpointerOptions = {}) {
     const pageSize = client.pragma('page_size', { simple: true }) as number
+    this.syncDescriptor = acquireSyncDescriptor(client.name)
     client.pragma(`wal_autocheckpoint = ${Math.ceil(SAFETY_NET_BYTES / pageSize)}`)
     this.thread = new Worker(new URL('./checkpointer-thread.mjs', import.meta.url), {
       workerData: {
@@ -40,15 +71,35 @@ export class Checkpointer {
         intervalMs,
         restartPages: Math.ceil(restartBytes / pageSize),
         restartGate,
+        databaseFd: this.syncDescriptor?.fd,
       },
     })
     this.thread.unref()
-    this.thread.on('message', (m: { error?: string }) => (this.lastError = m.error))
+    this.thread.on('message', (m: { error?: string; restarted?: true; flushed?: boolean }) => {
+      if (m.error) this.lastError = m.error
+      if (m.restarted) {
+        this.stats.restarts++
+        if (m.flushed) this.stats.flushedFirst++
+      }
+    })
     this.thread.on('error', (error) => (this.lastError = error.message))
     this.exited = new Promise((resolve) => this.thread.once('exit', () => resolve()))
   }
 
-  /** Stops the thread and closes its connection. */
+  /**
+   * Gives up the descriptor the thread synced the database file through; call it once the store's own
+   * connections to the file are closed (see syncDescriptors).
+   */
+  release(): void {
+    const mine = this.syncDescriptor
+    this.syncDescriptor = undefined
+    const held = mine && syncDescriptors.get(mine.key)
+    if (!held || --held.users > 0) return
+    syncDescriptors.delete(mine.key)
+    closeSync(held.fd)
+  }
+
+  /** Stops the thread and closes its connection (not the descriptor: see release). */
   async stop(): Promise<void> {
     this.thread.postMessage('stop')
     let timer: NodeJS.Timeout | undefined

@@ -594,6 +594,7 @@ export class SqliteStore implements Store {
     this.writer.close()
     await this.checkpointer?.stop()
     this.db.$client.close()
+    this.checkpointer?.release()
   }
 }
 

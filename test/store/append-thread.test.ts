@@ -143,6 +143,7 @@ describe('appends on their own thread', () => {
     expect(log).toBeLessThan(written)
     expect(Atomics.load(new Int32Array(restartGate), 0)).toBe(0)
     db.$client.close()
+    checkpointer.release()
   })
 
   it('does not keep appends out while a long read holds the WAL: the RESTART gives up after a short wait', async () => {
@@ -166,6 +167,7 @@ describe('appends on their own thread', () => {
       await thread.close()
       await checkpointer.stop()
       db.$client.close()
+      checkpointer.release()
     }
   })
 
