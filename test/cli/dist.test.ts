@@ -84,6 +84,19 @@ export default defineConfig({
     expect(readFileSync(join(process.cwd(), 'dist', 'cli.js'), 'utf8')).toContain('listening on')
   })
 
+  it('runs with its memory settings when started as a command, as an installed `inhook` is', async () => {
+    const server = await startServe(['--config', join(dir, 'inhook.config.ts')], { asCommand: true })
+    try {
+      const read = (what: string) => readFileSync(`/proc/${server.child.pid}/${what}`, 'utf8').split('\0')
+      // The shebang (env -S) sets them; README § Performance says what each one saves.
+      expect(read('cmdline')).toEqual(expect.arrayContaining(['--max-semi-space-size=8', '--heap-growing-percent=50']))
+      expect(read('environ')).toContain('MALLOC_ARENA_MAX=2')
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200)
+    } finally {
+      await server.stop()
+    }
+  })
+
   it('loads a TypeScript config and its handler module, and runs them, with no TypeScript loader thread', async () => {
     const config = join(dir, 'inhook.config.ts')
     const list = async () => {

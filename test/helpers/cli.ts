@@ -42,10 +42,16 @@ export interface ServeProcess {
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>
 }
 
-/** Starts `inhook serve …args` on an ephemeral loopback port and resolves once it prints where it listens. */
-export function startServe(args: string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<ServeProcess> {
+/**
+ * Starts `inhook serve …args` on an ephemeral loopback port and resolves once it prints where it
+ * listens. `asCommand`: runs src/bin.mjs itself, as an installed `inhook` is (its shebang's settings
+ * apply), rather than through this Node.
+ */
+export function startServe(args: string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number; asCommand?: boolean } = {}): Promise<ServeProcess> {
   const timeoutMs = options.timeoutMs ?? 20_000
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const argv = [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...args]
+  const [cmd, cmdArgs] = options.asCommand ? [BIN, argv.slice(1)] : [process.execPath, argv]
+  const child = spawn(cmd, cmdArgs, { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.once('exit', (code, signal) => done({ code, signal })))
