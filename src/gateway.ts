@@ -46,6 +46,10 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     backgroundCheckpoints: true,
     appendThread: true,
     onAppendThreadDeath: (error) => log.error({ err: error }, 'the append thread stopped; deliveries are now stored from the HTTP thread'),
+    onCheckpointError: (error, stopped) =>
+      stopped
+        ? log.error({ err: error }, 'the checkpointer thread stopped; the WAL is now checkpointed only by the writing connections, past 256 MiB')
+        : log.warn({ err: error }, 'a background WAL checkpoint failed; the checkpointer tries again every second'),
   })
   await store.opened()
   const adminTokenGenerated = !config.admin.token

@@ -6,13 +6,22 @@ import { parentPort, workerData } from 'node:worker_threads'
 
 const Database = createRequire(import.meta.url)('better-sqlite3')
 const { file, synchronous, intervalMs, restartPages, busyTimeoutMs, restartGate, databaseFd } = workerData
-const db = new Database(file, { fileMustExist: true })
+const db = open()
 db.pragma(`busy_timeout = ${busyTimeoutMs}`)
 // The checkpoint's fsyncs follow this connection's setting: the same as the writer's.
 db.pragma(`synchronous = ${synchronous}`)
 const passive = db.prepare('PRAGMA wal_checkpoint(PASSIVE)')
 const restart = db.prepare('PRAGMA wal_checkpoint(RESTART)')
 let timer
+
+function open() {
+  try {
+    return new Database(file, { fileMustExist: true })
+  } catch (error) {
+    // Thrown from here, a SqliteError would reach the parent's 'error' event without its message.
+    throw new Error(`the checkpointer could not open ${file}: ${error.message}`)
+  }
+}
 
 // RESTART_GATE: the checkpointer and the append thread share two slots. WANTED is 1 while a RESTART is
 // wanted or runs; WRITING is 1 while the append thread is in (or starting) a write transaction. A

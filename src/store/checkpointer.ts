@@ -15,6 +15,12 @@ export interface CheckpointerOptions {
    * makes the WAL start over, the append thread does not touch the database.
    */
   restartGate?: SharedArrayBuffer
+  /**
+   * Told when a checkpoint fails (`stopped: false`: the thread tries again at its next tick; a failure
+   * with the same message as the last one is not told again) or when the thread itself stopped
+   * (`stopped: true`: the writing connections' own checkpoints, past 256 MiB of WAL, are all that is left).
+   */
+  onError?: (error: Error, stopped: boolean) => void
 }
 
 /** The shared memory of a restart gate: two Int32 slots. */
@@ -53,13 +59,14 @@ export class Checkpointer {
   private readonly thread: Worker
   private syncDescriptor: { key: string; fd: number } | undefined
   private readonly exited: Promise<void>
+  private stopping = false
   /** The last error the thread reported (it keeps trying). */
   lastError?: string
   /** RESTART checkpoints, and how many of them synced the files ahead (FLUSH_FIRST in checkpointer-thread.mjs). */
   readonly stats = { restarts: 0, flushedFirst: 0 }
 
   /** Starts checkpointing `client`'s database file; turns the connection's own checkpoints into a safety net. */
-  constructor(client: Database.Database, { intervalMs = 1000, restartBytes = 64 * 2 ** 20, restartGate }: CheckpointerOptions = {}) {
+  constructor(client: Database.Database, { intervalMs = 1000, restartBytes = 64 * 2 ** 20, restartGate, onError }: CheckpointerOptions = {}) {
     const pageSize = client.pragma('page_size', { simple: true }) as number
     this.syncDescriptor = acquireSyncDescriptor(client.name)
     client.pragma(`wal_autocheckpoint = ${Math.ceil(SAFETY_NET_BYTES / pageSize)}`)
@@ -76,13 +83,20 @@ export class Checkpointer {
     })
     this.thread.unref()
     this.thread.on('message', (m: { error?: string; restarted?: true; flushed?: boolean }) => {
-      if (m.error) this.lastError = m.error
+      if (m.error) {
+        if (m.error !== this.lastError) onError?.(new Error(m.error), false)
+        this.lastError = m.error
+      }
       if (m.restarted) {
         this.stats.restarts++
         if (m.flushed) this.stats.flushedFirst++
       }
     })
-    this.thread.on('error', (error) => (this.lastError = error.message))
+    this.thread.on('error', (thrown: unknown) => {
+      const error = thrown instanceof Error ? thrown : new Error(`the checkpointer thread failed: ${JSON.stringify(thrown)}`)
+      this.lastError = error.message
+      if (!this.stopping) onError?.(error, true)
+    })
     this.exited = new Promise((resolve) => this.thread.once('exit', () => resolve()))
   }
 
@@ -101,6 +115,7 @@ export class Checkpointer {
 
   /** Stops the thread and closes its connection (not the descriptor: see release). */
   async stop(): Promise<void> {
+    this.stopping = true
     this.thread.postMessage('stop')
     let timer: NodeJS.Timeout | undefined
     await Promise.race([this.exited, new Promise((r) => (timer = setTimeout(r, 2000)))])

@@ -115,6 +115,8 @@ export class SqliteStore implements Store {
       appendThread?: boolean
       /** Told when the append thread stops unasked; appends go on through the store's own connection. */
       onAppendThreadDeath?: (error: Error) => void
+      /** Told when a background checkpoint fails, or the checkpointer's thread stops (CheckpointerOptions.onError). */
+      onCheckpointError?: (error: Error, stopped: boolean) => void
     } = {},
   ) {
     const client = db.$client
@@ -122,7 +124,7 @@ export class SqliteStore implements Store {
     const synchronous = client.pragma('synchronous', { simple: true }) as number
     this.writer = new GroupCommitWriter(client, options.onBatch)
     const restartGate = newRestartGate()
-    if (options.backgroundCheckpoints && !client.memory && !client.readonly) this.checkpointer = new Checkpointer(client, { restartGate })
+    if (options.backgroundCheckpoints && !client.memory && !client.readonly) this.checkpointer = new Checkpointer(client, { restartGate, onError: options.onCheckpointError })
     if (options.appendThread && !client.memory && !client.readonly)
       this.appendThread = new AppendThread({ file: client.name, synchronous, busyTimeoutMs: client.pragma('busy_timeout', { simple: true }) as number,
         autocheckpointPages: client.pragma('wal_autocheckpoint', { simple: true }) as number, onBatch: options.onBatch,

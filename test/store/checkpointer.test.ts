@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs'
+import { readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { AppendThread } from '../../src/store/append-thread.ts'
@@ -109,5 +109,26 @@ describe('the checkpointer', () => {
     expect(checkpointer.stats.flushedFirst).toBe(0)
     db.$client.close()
     checkpointer.release()
+  })
+
+  it('says so when its thread stops, and not when it is stopped', async () => {
+    const db = openDatabase(`file:${file}`)
+    const errors: [string, boolean][] = []
+    const checkpointer = new Checkpointer(db.$client, { intervalMs: 5, onError: (error, stopped) => errors.push([error.message, stopped]) })
+    // Gone before the thread opens its connection (it needs the file to exist): the thread fails to start.
+    rmSync(file)
+    await waitFor(() => errors.length > 0)
+    expect(errors).toEqual([[expect.stringMatching(/unable to open database file/), true]])
+    await checkpointer.stop()
+    db.$client.close()
+    checkpointer.release()
+
+    const healthy = openDatabase(`file:${join(tmp.dir, 'healthy.db')}`)
+    const quiet = new Checkpointer(healthy.$client, { intervalMs: 5, onError: (error, stopped) => errors.push([error.message, stopped]) })
+    await new Promise((r) => setTimeout(r, 50))
+    await quiet.stop()
+    healthy.$client.close()
+    quiet.release()
+    expect(errors).toHaveLength(1)
   })
 })
