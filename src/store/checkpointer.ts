@@ -38,18 +38,15 @@ const SAFETY_NET_BYTES = 256 * 2 ** 20
  */
 const syncDescriptors = new Map<string, { fd: number; users: number }>()
 
-function acquireSyncDescriptor(file: string): { key: string; fd: number } | undefined {
+/** The key of `file`'s descriptor in syncDescriptors, opened if needed, counting one more user. */
+function acquireSyncDescriptor(file: string): string | undefined {
   try {
     const { dev, ino } = statSync(file)
     const key = `${dev}:${ino}`
     const held = syncDescriptors.get(key)
-    if (held) {
-      held.users++
-      return { key, fd: held.fd }
-    }
-    const fd = openSync(file, 'r')
-    syncDescriptors.set(key, { fd, users: 1 })
-    return { key, fd }
+    if (held) held.users++
+    else syncDescriptors.set(key, { fd: openSync(file, 'r'), users: 1 })
+    return key
   } catch {
     return undefined // the RESTART then syncs everything itself, as it always can
   }
@@ -57,7 +54,7 @@ function acquireSyncDescriptor(file: string): { key: string; fd: number } | unde
 
 export class Checkpointer {
   private readonly thread: Worker
-  private syncDescriptor: { key: string; fd: number } | undefined
+  private syncKey: string | undefined
   private readonly exited: Promise<void>
   private stopping = false
   /** The last error the thread reported (it keeps trying). */
@@ -68,7 +65,7 @@ export class Checkpointer {
   /** Starts checkpointing `client`'s database file; turns the connection's own checkpoints into a safety net. */
   constructor(client: Database.Database, { intervalMs = 1000, restartBytes = 64 * 2 ** 20, restartGate, onError }: CheckpointerOptions = {}) {
     const pageSize = client.pragma('page_size', { simple: true }) as number
-    this.syncDescriptor = acquireSyncDescriptor(client.name)
+    this.syncKey = acquireSyncDescriptor(client.name)
     client.pragma(`wal_autocheckpoint = ${Math.ceil(SAFETY_NET_BYTES / pageSize)}`)
     this.thread = new Worker(new URL('./checkpointer-thread.mjs', import.meta.url), {
       workerData: {
@@ -78,7 +75,7 @@ export class Checkpointer {
         intervalMs,
         restartPages: Math.ceil(restartBytes / pageSize),
         restartGate,
-        databaseFd: this.syncDescriptor?.fd,
+        databaseFd: this.syncKey && syncDescriptors.get(this.syncKey)!.fd,
       },
     })
     this.thread.unref()
@@ -105,11 +102,11 @@ export class Checkpointer {
    * connections to the file are closed (see syncDescriptors).
    */
   release(): void {
-    const mine = this.syncDescriptor
-    this.syncDescriptor = undefined
-    const held = mine && syncDescriptors.get(mine.key)
+    const key = this.syncKey
+    this.syncKey = undefined
+    const held = key && syncDescriptors.get(key)
     if (!held || --held.users > 0) return
-    syncDescriptors.delete(mine.key)
+    syncDescriptors.delete(key)
     closeSync(held.fd)
   }
 
