@@ -3,8 +3,8 @@
 // dist.mjs); else, e.g. after an edit without `npm run build`, the TypeScript sources themselves,
 // through tsx's loader: the same behaviour, with ~40 MiB more memory.
 //
-// Memory under load (README § Performance); `npm start` sets the same, and `node <flags>
-// src/bin.mjs …` sets others:
+// Memory under load (README § Performance), set by the shebang above (`npm start` runs this file as a
+// command too); `node <flags> src/bin.mjs …` sets others:
 // - --max-semi-space-size=8 (MiB; Node 20's default is 16): a young generation half the size. No
 //   throughput that the benchmark can tell, ~17 MiB of peak RSS less; at 4 it cost 15 %.
 // - --heap-growing-percent=50: after a full collection the old generation may grow to 1.5 × what

@@ -48,7 +48,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     onAppendThreadDeath: (error) => log.error({ err: error }, 'the append thread stopped; deliveries are now stored from the HTTP thread'),
     onCheckpointError: (error, stopped) =>
       stopped
-        ? log.error({ err: error }, 'the checkpointer thread stopped; the WAL is now checkpointed only by the writing connections, past 256 MiB')
+        ? log.error({ err: error }, 'the checkpointer thread stopped; the WAL is now checkpointed only by the writing connections, as a safety net')
         : log.warn({ err: error }, 'a background WAL checkpoint failed; the checkpointer tries again every second'),
   })
   await store.opened()

@@ -5,15 +5,10 @@ import { AppendThread } from '../../src/store/append-thread.ts'
 import { Checkpointer, newRestartGate } from '../../src/store/checkpointer.ts'
 import { openDatabase, type Db } from '../../src/store/database.ts'
 import { SqliteStore } from '../../src/store/sqlite-store.ts'
-import type { NewWebhookEvent } from '../../src/store/store.ts'
 import { StorageError } from '../../src/store/writer.ts'
 import { tempDir, waitFor } from '../helpers/gateway.ts'
 import { expectPendingWhileLoopTurns, lockElsewhere } from '../helpers/lock.ts'
-
-const event = (deliveryId: string | undefined, over: Partial<NewWebhookEvent> = {}): NewWebhookEvent => ({
-  source: 'github', provider: 'github', type: 'push', deliveryId, method: 'POST', path: '/webhooks/github', query: '',
-  headers: [['content-type', 'application/json']], body: Buffer.from(`{"id":"${deliveryId}"}`), receivedAt: new Date(), ...over,
-})
+import { storeEvent as event } from '../helpers/store.ts'
 
 describe('appends on their own thread', () => {
   let tmp: ReturnType<typeof tempDir>
@@ -121,29 +116,6 @@ describe('appends on their own thread', () => {
       await thread.close()
       db.$client.close()
     }
-  })
-
-  it('restarts the WAL under a steady stream of appends, through the gate, and keeps every event', async () => {
-    const db = openDatabase(`file:${file}`)
-    const restartGate = newRestartGate()
-    const checkpointer = new Checkpointer(db.$client, { intervalMs: 5, restartBytes: 256 * 1024, restartGate })
-    const thread = await startThread(2000, restartGate)
-    const body = Buffer.alloc(2048, 'x')
-    let written = 0
-    for (let round = 0; round < 40; round++) {
-      await Promise.all(Array.from({ length: 50 }, (_, i) => thread.append(event(`s-${round}-${i}`, { body }))))
-      written += 50
-      await new Promise((r) => setTimeout(r, 5))
-    }
-    await thread.close()
-    await checkpointer.stop()
-    expect(countEvents(db)).toBe(written)
-    // 2,000 events of 2 KB went through a WAL that now holds far fewer frames: it started over.
-    const { log } = db.$client.prepare('PRAGMA wal_checkpoint(PASSIVE)').get() as { log: number }
-    expect(log).toBeLessThan(written)
-    expect(Atomics.load(new Int32Array(restartGate), 0)).toBe(0)
-    db.$client.close()
-    checkpointer.release()
   })
 
   it('does not keep appends out while a long read holds the WAL: the RESTART gives up after a short wait', async () => {

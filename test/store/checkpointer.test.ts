@@ -5,13 +5,8 @@ import { AppendThread } from '../../src/store/append-thread.ts'
 import { Checkpointer, newRestartGate } from '../../src/store/checkpointer.ts'
 import { openDatabase } from '../../src/store/database.ts'
 import { SqliteStore } from '../../src/store/sqlite-store.ts'
-import type { NewWebhookEvent } from '../../src/store/store.ts'
 import { tempDir, waitFor } from '../helpers/gateway.ts'
-
-const event = (deliveryId: string, body: Buffer): NewWebhookEvent => ({
-  source: 'github', provider: 'github', type: 'push', deliveryId, method: 'POST', path: '/webhooks/github', query: '',
-  headers: [['content-type', 'application/json']], body, receivedAt: new Date(),
-})
+import { storeEvent as event } from '../helpers/store.ts'
 
 /** This process's open descriptors of `file` (Linux: /proc/self/fd). */
 const descriptorsOf = (file: string) =>
@@ -59,7 +54,7 @@ describe('the checkpointer', () => {
 
     // Writes enough for the checkpointers to restart the WAL: their syncs go through that descriptor.
     const body = Buffer.alloc(2048, 'w')
-    for (let round = 0; round < 5; round++) await Promise.all(Array.from({ length: 100 }, (_, i) => first.append(event(`w-${round}-${i}`, body))))
+    for (let round = 0; round < 5; round++) await Promise.all(Array.from({ length: 100 }, (_, i) => first.append(event(`w-${round}-${i}`, { body }))))
 
     await first.close()
     // Closing any descriptor of the file would have dropped every lock this process holds on it,
@@ -71,17 +66,18 @@ describe('the checkpointer', () => {
     expect(locksOf(file)).toBe(0)
   })
 
-  it('syncs the database file and the WAL ahead of each RESTART, outside the write lock, and keeps every event', async () => {
+  it('restarts the WAL under a steady stream of appends, through the gate, syncing ahead of each RESTART, and keeps every event', async () => {
     const db = openDatabase(`file:${file}`)
     const restartGate = newRestartGate()
     const checkpointer = new Checkpointer(db.$client, { intervalMs: 5, restartBytes: 256 * 1024, restartGate })
     const thread = new AppendThread({ file, synchronous: 1, busyTimeoutMs: 2000, autocheckpointPages: 100_000, restartGate })
     await thread.started
     const body = Buffer.alloc(2048, 'r')
-    // Appends go on until the WAL has started over three times (or 10 s have passed: the test fails).
+    // Appends go on until 2,000 events went through and the WAL has started over three times (or 10 s
+    // have passed: the test fails).
     let written = 0
-    for (const started = Date.now(); checkpointer.stats.restarts < 3 && Date.now() - started < 10_000; written += 50) {
-      await Promise.all(Array.from({ length: 50 }, (_, i) => thread.append(event(`r-${written + i}`, body))))
+    for (const started = Date.now(); (written < 2000 || checkpointer.stats.restarts < 3) && Date.now() - started < 10_000; written += 50) {
+      await Promise.all(Array.from({ length: 50 }, (_, i) => thread.append(event(`r-${written + i}`, { body }))))
       await new Promise((r) => setTimeout(r, 5))
     }
     await thread.close()
@@ -90,6 +86,10 @@ describe('the checkpointer', () => {
     expect(checkpointer.stats.restarts).toBeGreaterThanOrEqual(3)
     expect(checkpointer.stats.flushedFirst).toBe(checkpointer.stats.restarts)
     expect(db.$client.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: written })
+    // 2 KB events went through a WAL that now holds far fewer frames: it started over.
+    const { log } = db.$client.prepare('PRAGMA wal_checkpoint(PASSIVE)').get() as { log: number }
+    expect(log).toBeLessThan(written)
+    expect(Atomics.load(new Int32Array(restartGate), 0)).toBe(0)
     db.$client.close()
     checkpointer.release()
     expect(descriptorsOf(file)).toBe(0)

@@ -5,14 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/store/database.ts'
 import { StorageError } from '../../src/store/writer.ts'
 import { SqliteStore } from '../../src/store/sqlite-store.ts'
-import type { NewWebhookEvent } from '../../src/store/store.ts'
 import { tempDir, waitFor } from '../helpers/gateway.ts'
 import { expectPendingWhileLoopTurns, lockElsewhere } from '../helpers/lock.ts'
-
-const event = (deliveryId: string): NewWebhookEvent => ({
-  source: 'github', provider: 'github', type: 'push', deliveryId, method: 'POST', path: '/webhooks/github', query: '',
-  headers: [['content-type', 'application/json']], body: Buffer.from('{}'), receivedAt: new Date(),
-})
+import { storeEvent as event } from '../helpers/store.ts'
 
 describe('the group-commit writer', () => {
   let tmp: ReturnType<typeof tempDir>
