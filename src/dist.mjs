@@ -12,8 +12,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 const DIST = join(ROOT, 'dist')
 const SOURCE_DIRS = ['src', 'providers']
 const STAMP = '.sources'
-/** Plain JavaScript files loaded by URL beside the module that starts them (worker threads). */
-const THREAD_FILES = ['src/store/append-thread-worker.mjs', 'src/store/checkpointer-thread.mjs']
+/** Plain JavaScript files loaded by URL beside the module that starts them (worker threads), and what they import. */
+const THREAD_FILES = ['src/store/append-thread-worker.mjs', 'src/store/checkpointer-thread.mjs', 'src/store/checkpoint-pace.mjs']
 
 function sourceFiles(dir, dirs = SOURCE_DIRS) {
   const files = []

@@ -3,9 +3,10 @@
 import { closeSync, fdatasyncSync, openSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { parentPort, workerData } from 'node:worker_threads'
+import { nextTickDelay } from './checkpoint-pace.mjs'
 
 const Database = createRequire(import.meta.url)('better-sqlite3')
-const { file, synchronous, intervalMs, restartPages, busyTimeoutMs, restartGate, databaseFd } = workerData
+const { file, synchronous, intervalMs, restartPages, safetyNetPages, busyTimeoutMs, restartGate, databaseFd } = workerData
 const db = open()
 db.pragma(`busy_timeout = ${busyTimeoutMs}`)
 // The checkpoint's fsyncs follow this connection's setting: the same as the writer's.
@@ -95,12 +96,24 @@ function syncWal() {
   }
 }
 
+// The pace of the ticks: PACE in checkpoint-pace.mjs.
+/** When the WAL last started over; undefined until a tick has seen it do so. */
+let restartedAt
+/** How fast the WAL grew since then, as of the last tick (pages a millisecond). */
+let rate = 0
+/** How long the last tick that restarted the WAL took (ms). */
+let restartTook = 0
+
 function tick() {
+  const started = performance.now()
+  let delay = intervalMs
+  let restarted = false
   try {
     // PASSIVE copies what it can without ever blocking a writer. Under steady writes it rarely catches
     // up completely, so the WAL would only grow: past restartPages, RESTART waits for the writer,
     // finishes, and makes the next transaction start the WAL from the beginning.
     let { log } = passive.get()
+    if (restartedAt !== undefined && log > 0) rate = log / (started - restartedAt)
     if (log >= restartPages) {
       // RESTART blocks writers while it copies what is left and syncs, so first catch up without
       // blocking: each further PASSIVE copies only what was committed during the one before (a
@@ -112,13 +125,20 @@ function tick() {
       }
       const flushed = synchronous !== 0 && databaseFd !== undefined
       if (flushed) flushFirst()
-      restartWal()
-      parentPort.postMessage({ restarted: true, flushed })
+      restarted = restartWal().busy === 0
+      parentPort.postMessage({ restarted, flushed })
     }
+    if (restarted) {
+      // The WAL starts over with the next commit: its growth is measured from now.
+      restartedAt = performance.now()
+      restartTook = restartedAt - started
+      log = 0
+    }
+    delay = nextTickDelay({ log, rate, restartTook, restartPages, safetyNetPages, intervalMs })
   } catch (error) {
     parentPort.postMessage({ error: error.message })
   }
-  timer = setTimeout(tick, intervalMs)
+  timer = setTimeout(tick, delay)
 }
 
 parentPort.on('message', (message) => {
