@@ -21,6 +21,8 @@ export interface IngestOptions {
   threads: number
   /** Server names to run (default: all). */
   only?: string[]
+  /** Size of the signed body (default: PAYLOAD_BYTES). */
+  bytes?: number
 }
 
 interface ServerSpec {
@@ -106,12 +108,13 @@ export async function runIngestBench(o: IngestOptions): Promise<void> {
   const machine = describeMachine()
   const work = mkdtempSync(join(tmpdir(), 'inhook-bench-'))
   const bodyFile = join(work, 'body.json')
-  const body = githubBody()
+  const bytes = o.bytes ?? PAYLOAD_BYTES
+  const body = githubBody(bytes)
   writeFileSync(bodyFile, body)
   const signature = signGithub(body)
   const results = new Map<string, RoundResult[]>(specs.map((s) => [s.name, []]))
   const started = Date.now()
-  console.log(`ingest bench: ${specs.length} servers × ${o.rounds} rounds × ${o.seconds} s (+${o.warmupSeconds} s warm-up), ${o.connections} connections, ${loadTool()}, ${PAYLOAD_BYTES}-byte signed bodies`)
+  console.log(`ingest bench: ${specs.length} servers × ${o.rounds} rounds × ${o.seconds} s (+${o.warmupSeconds} s warm-up), ${o.connections} connections, ${loadTool()}, ${bytes}-byte signed bodies`)
   console.log(machineLine(machine))
   let runId = 0
   try {
@@ -136,11 +139,11 @@ export async function runIngestBench(o: IngestOptions): Promise<void> {
   const cells = rows.map((r) => [r.label, r.rps, r.ratio, r.p50, r.p99, r.halfP99, r.rss, r.cpu, r.check])
   const command = `npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`
   console.log(`\n${textTable(header, cells)}\n\n(${Math.round((Date.now() - started) / 1000)} s)`)
-  const file = writeJson('ingest', { machine, options: o, tool: loadTool(), payloadBytes: PAYLOAD_BYTES, command, summary: rows, rounds: Object.fromEntries(results) })
+  const file = writeJson('ingest', { machine, options: o, tool: loadTool(), payloadBytes: bytes, command, summary: rows, rounds: Object.fromEntries(results) })
   const md = [
     `### Ingest (\`${command}\`)`,
     '',
-    `${machineLine(machine)}. ${o.connections} connections, ${loadTool()} on the same machine, ${PAYLOAD_BYTES}-byte GitHub-style bodies with a valid \`X-Hub-Signature-256\` and a unique delivery id each; medians of ${o.rounds} interleaved rounds of ${o.seconds} s, fresh database each run; RSS is the peak (VmHWM) of the largest server process; CPU is the server's user+system time per request; "p99 at ~half load" is a second run right after, each connection waiting a random think time before each request so that the offered load is about half the rate the server just sustained (the JSON has the rate reached).`,
+    `${machineLine(machine)}. ${o.connections} connections, ${loadTool()} on the same machine, ${bytes}-byte GitHub-style bodies with a valid \`X-Hub-Signature-256\` and a unique delivery id each; medians of ${o.rounds} interleaved rounds of ${o.seconds} s, fresh database each run; RSS is the peak (VmHWM) of the largest server process; CPU is the server's user+system time per request; "p99 at ~half load" is a second run right after, each connection waiting a random think time before each request so that the offered load is about half the rate the server just sustained (the JSON has the rate reached).`,
     '',
     markdownTable(header, cells),
   ].join('\n')

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick | --rounds N --seconds S | --only a,b]` — ingest throughput (bench/ingest.ts).
+// `npm run bench [-- --quick | --rounds N --seconds S | --only a,b | --bytes N]` — ingest throughput (bench/ingest.ts).
 // `npm run bench -- worker [--quick | --rows N]` — worker throughput, listings, disk (bench/worker.ts).
 import { parseArgs } from 'node:util'
 import { runIngestBench } from './ingest.ts'
@@ -14,6 +14,7 @@ const { values, positionals } = parseArgs({
     threads: { type: 'string', default: '1' },
     only: { type: 'string' },
     rows: { type: 'string' },
+    bytes: { type: 'string' },
   },
 })
 
@@ -33,6 +34,7 @@ if (part === 'ingest') {
     connections: int('connections', values.connections, 64),
     threads: int('threads', values.threads, 1),
     only: values.only?.split(','),
+    bytes: values.bytes === undefined ? undefined : int('bytes', values.bytes, 0),
   })
 } else if (part === 'worker') {
   const { runWorkerBench } = await import('./worker.ts')

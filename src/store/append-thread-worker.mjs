@@ -70,7 +70,8 @@ function unlock() {
 /**
  * A batch: `text` holds every string field of every row back to back (the headers' JSON last in each
  * row); `numbers` holds, per row, the length of each string field (-1: null), then received_at,
- * occurred_at (-1: null) and the body's length; `bodies` the bodies back to back.
+ * occurred_at (-1: null) and the body's length; `bodies` the bodies back to back (the buffer may be
+ * longer: it is reused from batch to batch).
  */
 function write({ count, text, numbers, bodies }) {
   const ids = new Float64Array(count)
@@ -135,8 +136,9 @@ parentPort.on('message', (message) => {
   }
   try {
     const ids = write(message)
-    parentPort.postMessage({ ids }, [ids.buffer])
+    // The bodies' buffer goes back for the next batch (append-thread.ts): SQLite copied what it stores.
+    parentPort.postMessage({ ids, bodies: message.bodies }, [ids.buffer, message.bodies])
   } catch (error) {
-    parentPort.postMessage({ error: error.message, code: error.code })
+    parentPort.postMessage({ error: error.message, code: error.code, bodies: message.bodies }, message.bodies ? [message.bodies] : [])
   }
 })

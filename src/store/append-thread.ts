@@ -6,7 +6,9 @@
 // Why: on the HTTP thread, SQLite's insert and commit were a third of each request's CPU, and the
 // process was bound by that one thread while the machine's other core sat partly idle. The packing
 // costs about a microsecond a row: all string fields travel as one string, the bodies as one
-// transferred buffer (see `npm run bench`, README § Performance).
+// transferred buffer (see `npm run bench`, README § Performance). The thread hands that buffer back
+// with its answer and the next batch reuses it: left to the thread's garbage collector, which its few
+// allocations seldom wake, dead batches of bodies held ~20 MiB of RSS with 20 KB bodies at saturation.
 import { Worker } from 'node:worker_threads'
 import type { NewWebhookEvent } from './store.ts'
 import { StorageError } from './writer.ts'
@@ -18,6 +20,9 @@ export const INSERT_PAYLOAD_SQL = `INSERT INTO payloads (event_id, headers, body
 const INSERT_SQL = `INSERT INTO events (source, provider, type, delivery_id, method, path, query, client_ip, body_bytes, received_at, occurred_at, next_attempt_at, status, attempts, blocked)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', 0, 0) ON CONFLICT DO NOTHING RETURNING id`
 const STRING_FIELDS = 9
+/** Batch buffers grow by this much, and one larger than MAX_SPARE_BYTES (a burst of large bodies) is not kept. */
+const BUFFER_STEP = 64 * 1024
+const MAX_SPARE_BYTES = 16 * 2 ** 20
 const NUMBERS_PER_ROW = STRING_FIELDS + 3
 
 export interface AppendThreadOptions {
@@ -47,6 +52,8 @@ export class AppendThread {
   /** The batch the thread is committing: one at a time, the next one gathers meanwhile. */
   private inFlight: Queued[] | undefined
   private scheduled = false
+  /** The buffer of a committed batch's bodies, handed back for the next batch to fill. */
+  private spare: ArrayBuffer | undefined
   /** Waiting for the batch in flight to be answered (WriteGate). */
   private idle: (() => void)[] = []
   private pragmas: { resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = []
@@ -117,7 +124,7 @@ export class AppendThread {
     const numbers = new Float64Array(batch.length * NUMBERS_PER_ROW)
     let bodyBytes = 0
     for (const q of batch) bodyBytes += q.event.body.byteLength
-    const bodies = new Uint8Array(new ArrayBuffer(bodyBytes))
+    const bodies = new Uint8Array(this.takeBuffer(bodyBytes), 0, bodyBytes)
     let text = ''
     let n = 0
     let b = 0
@@ -148,8 +155,18 @@ export class AppendThread {
     this.thread.postMessage({ count: batch.length, text, numbers, bodies: bodies.buffer }, [numbers.buffer, bodies.buffer])
   }
 
-  private readonly answered = (message: 'ready' | { pragma?: true; value?: unknown; ids?: Float64Array; error?: string; code?: string }): void => {
+  /** A buffer of at least `bytes` for a batch's bodies: the spare one if it is large enough. */
+  private takeBuffer(bytes: number): ArrayBuffer {
+    const spare = this.spare
+    this.spare = undefined
+    if (spare && spare.byteLength >= bytes) return spare
+    // Rounded up, so that batches a little larger than the last one fit too.
+    return new ArrayBuffer(Math.ceil(bytes / BUFFER_STEP) * BUFFER_STEP)
+  }
+
+  private readonly answered = (message: 'ready' | { pragma?: true; value?: unknown; ids?: Float64Array; bodies?: ArrayBuffer; error?: string; code?: string }): void => {
     if (message === 'ready') return this.start()
+    if (message.bodies && message.bodies.byteLength <= MAX_SPARE_BYTES) this.spare = message.bodies
     if (message.pragma) {
       const p = this.pragmas.shift()
       return message.error ? p?.reject(new StorageError(message.error)) : p?.resolve(message.value)

@@ -55,6 +55,26 @@ describe('appends on their own thread', () => {
     await store.close()
   })
 
+  it("reuses one batch's buffer of bodies for the next, and stores every body byte for byte whatever the batch sizes", async () => {
+    const store = open()
+    const thread = (store as unknown as { appendThread: { spare?: ArrayBuffer } }).appendThread
+    // Distinct bytes per body, so that a body read from the wrong place or a stale tail shows.
+    const body = (id: number, size: number) => Buffer.from(Array.from({ length: size }, (_, i) => (id * 31 + i) % 251))
+    const batches = [[20_000, 20_000, 20_000], [10, 0, 5], [70_000, 3], [1, 2, 3, 4], [200_000]]
+    const sent: { id: string; body: Buffer }[] = []
+    let n = 0
+    for (const sizes of batches) {
+      // One event-loop turn each: one batch each.
+      const bodies = sizes.map((size) => body(n++, size))
+      const results = await Promise.all(bodies.map((b, i) => store.append(event(`b-${n}-${i}`, { body: b }))))
+      results.forEach((r, i) => sent.push({ id: r.id!, body: bodies[i]! }))
+      // Handed back once the batch committed.
+      expect(thread.spare?.byteLength).toBeGreaterThanOrEqual(sizes.reduce((a, b) => a + b, 0))
+    }
+    for (const { id, body: expected } of sent) expect(Buffer.compare((await store.get(id))!.body, expected)).toBe(0)
+    await store.close()
+  })
+
   it('tells duplicates apart within one batch and across batches, and gives distinct ids otherwise', async () => {
     const store = open()
     const first = await Promise.all(['x', 'y', 'x', 'z', 'y'].map((id) => store.append(event(id))))
