@@ -125,8 +125,9 @@ function tick() {
       }
       const flushed = synchronous !== 0 && databaseFd !== undefined
       if (flushed) flushFirst()
+      // busy: it gave up waiting for the lock or for readers (RESTART_WAIT_MS); the next tick tries again.
       restarted = restartWal().busy === 0
-      parentPort.postMessage({ restarted, flushed })
+      if (restarted) parentPort.postMessage({ restarted, flushed })
     }
     if (restarted) {
       // The WAL starts over with the next commit: its growth is measured from now.

@@ -64,7 +64,7 @@ export class Checkpointer {
   private stopping = false
   /** The last error the thread reported (it keeps trying). */
   lastError?: string
-  /** RESTART checkpoints, and how many of them synced the files ahead (FLUSH_FIRST in checkpointer-thread.mjs). */
+  /** RESTART checkpoints that made the WAL start over, and how many of them synced the files ahead (FLUSH_FIRST in checkpointer-thread.mjs). */
   readonly stats = { restarts: 0, flushedFirst: 0 }
 
   /** Starts checkpointing `client`'s database file; turns the connection's own checkpoints into a safety net. */
