@@ -8,7 +8,7 @@
 // costs about a microsecond a row: all string fields travel as one string, the bodies as one
 // transferred buffer (see `npm run bench`, README § Performance). The thread hands that buffer back
 // with its answer and the next batch reuses it: left to the thread's garbage collector, which its few
-// allocations seldom wake, dead batches of bodies held ~20 MiB of RSS with 20 KB bodies at saturation.
+// allocations seldom wake, dead batches of bodies held ~30 MiB of RSS with 20 KB bodies at saturation.
 import { Worker } from 'node:worker_threads'
 import type { NewWebhookEvent } from './store.ts'
 import { StorageError } from './writer.ts'

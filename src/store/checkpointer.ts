@@ -14,11 +14,6 @@ export interface CheckpointerOptions {
   /** WAL size beyond which the thread waits for the writer to make the WAL start over (default: 64 MiB). */
   restartBytes?: number
   /**
-   * WAL size at which the writing connection checkpoints by itself, inside a commit, should the thread
-   * fall behind (default: 256 MiB). The thread paces its ticks to keep the WAL under half of it.
-   */
-  safetyNetBytes?: number
-  /**
    * Shared with the append thread (see RESTART_GATE in checkpointer-thread.mjs): while the thread
    * makes the WAL start over, the append thread does not touch the database.
    */
@@ -26,13 +21,19 @@ export interface CheckpointerOptions {
   /**
    * Told when a checkpoint fails (`stopped: false`: the thread tries again at its next tick; a failure
    * with the same message as the last one is not told again) or when the thread itself stopped
-   * (`stopped: true`: the writing connections' own checkpoints, past safetyNetBytes of WAL, are all that is left).
+   * (`stopped: true`: the writing connections' own checkpoints, past SAFETY_NET_BYTES of WAL, are all that is left).
    */
   onError?: (error: Error, stopped: boolean) => void
 }
 
 /** The shared memory of a restart gate: two Int32 slots. */
 export const newRestartGate = () => new SharedArrayBuffer(8)
+
+/**
+ * WAL size (bytes) at which the writing connection checkpoints by itself, inside a commit, should the
+ * thread fall behind. The thread paces its ticks to keep the WAL under half of it (checkpoint-pace.mjs).
+ */
+const SAFETY_NET_BYTES = 256 * 2 ** 20
 
 /**
  * The descriptors through which the checkpointer threads sync database files (FLUSH_FIRST in
@@ -68,10 +69,10 @@ export class Checkpointer {
   readonly stats = { restarts: 0, flushedFirst: 0 }
 
   /** Starts checkpointing `client`'s database file; turns the connection's own checkpoints into a safety net. */
-  constructor(client: Database.Database, { intervalMs = 1000, restartBytes = 64 * 2 ** 20, safetyNetBytes = 256 * 2 ** 20, restartGate, onError }: CheckpointerOptions = {}) {
+  constructor(client: Database.Database, { intervalMs = 1000, restartBytes = 64 * 2 ** 20, restartGate, onError }: CheckpointerOptions = {}) {
     const pageSize = client.pragma('page_size', { simple: true }) as number
     this.syncKey = acquireSyncDescriptor(client.name)
-    const safetyNetPages = Math.ceil(safetyNetBytes / pageSize)
+    const safetyNetPages = Math.ceil(SAFETY_NET_BYTES / pageSize)
     client.pragma(`wal_autocheckpoint = ${safetyNetPages}`)
     this.thread = new Worker(new URL('./checkpointer-thread.mjs', import.meta.url), {
       workerData: {
