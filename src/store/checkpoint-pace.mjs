@@ -2,7 +2,7 @@
 // thread is (types in checkpoint-pace.d.mts).
 //
 // Past the safety net (safetyNetPages of WAL) the writing connections checkpoint the WAL themselves,
-// inside a commit (checkpointer.ts), and every delivery waits: 57-690 ms with 20 KB bodies near
+// inside a commit (checkpointer.ts), and every delivery waits: 100-690 ms with 20 KB bodies near
 // saturation, the WAL growing up to 250 MiB a second, when the thread ticked once a second and a tick
 // took up to 0.85 s (README § Performance). So the next tick comes when the WAL, growing as fast as it
 // did since it last started over, holds what a tick as long as the last restarting one can still copy
