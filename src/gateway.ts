@@ -49,7 +49,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     onCheckpointError: (error, stopped) =>
       stopped
         ? log.error({ err: error }, 'the checkpointer thread stopped; the WAL is now checkpointed only by the writing connections, as a safety net')
-        : log.warn({ err: error }, 'a background WAL checkpoint failed; the checkpointer tries again every second'),
+        : log.warn({ err: error }, 'a background WAL checkpoint failed; the checkpointer tries again at its next tick'),
   })
   await store.opened()
   const adminTokenGenerated = !config.admin.token

@@ -107,7 +107,6 @@ let restartTook = 0
 function tick() {
   const started = performance.now()
   let delay = intervalMs
-  let restarted = false
   try {
     // PASSIVE copies what it can without ever blocking a writer. Under steady writes it rarely catches
     // up completely, so the WAL would only grow: past restartPages, RESTART waits for the writer,
@@ -126,14 +125,13 @@ function tick() {
       const flushed = synchronous !== 0 && databaseFd !== undefined
       if (flushed) flushFirst()
       // busy: it gave up waiting for the lock or for readers (RESTART_WAIT_MS); the next tick tries again.
-      restarted = restartWal().busy === 0
-      if (restarted) parentPort.postMessage({ restarted, flushed })
-    }
-    if (restarted) {
-      // The WAL starts over with the next commit: its growth is measured from now.
-      restartedAt = performance.now()
-      restartTook = restartedAt - started
-      log = 0
+      if (restartWal().busy === 0) {
+        parentPort.postMessage({ restarted: true, flushed })
+        // The WAL starts over with the next commit: its growth is measured from now.
+        restartedAt = performance.now()
+        restartTook = restartedAt - started
+        log = 0
+      }
     }
     delay = nextTickDelay({ log, rate, restartTook, restartPages, safetyNetPages, intervalMs })
   } catch (error) {
