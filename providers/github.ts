@@ -7,6 +7,9 @@ export const github = defineProvider({
   name: 'github',
   title: 'GitHub',
   docs: 'https://docs.github.com/webhooks/using-webhooks/validating-webhook-deliveries',
+  // "Payloads are capped at 25 MB" (docs.github.com, webhook events and payloads): a push of many
+  // files runs to several MB. GitHub does not redeliver a delivery refused with 413.
+  maxBodyBytes: 25 * 1024 * 1024,
   options: z.object({
     secrets: secretsOption,
     /** Accept the legacy SHA-1 `X-Hub-Signature` when no SHA-256 header is sent (default: false). */

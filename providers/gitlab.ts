@@ -13,6 +13,8 @@ export const gitlab = defineProvider({
   name: 'gitlab',
   title: 'GitLab',
   docs: 'https://docs.gitlab.com/user/project/integrations/webhooks/',
+  // GitLab sends webhook payloads up to 25 MB (larger ones are not sent: gitlab-org/gitlab MR !38687).
+  maxBodyBytes: 25 * 1024 * 1024,
   options: z.object({
     /**
      * The webhook's Secret token(s), sent as-is in X-Gitlab-Token, and/or its signing token(s)

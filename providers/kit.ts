@@ -70,6 +70,11 @@ export interface Provider<Options = any> {
   options: ZodType<Options>
   /** HTTP methods accepted (default: ['POST']). */
   methods?: string[]
+  /**
+   * The largest body the provider documents sending, in bytes, when over 1 MiB: a source of this
+   * provider accepts bodies up to it unless its `bodyLimit` or the server's says otherwise.
+   */
+  maxBodyBytes?: number
   /** Short description of the handshake answered, for the catalogue (e.g. 'url_verification challenge'). */
   handshake?: string
   verify(req: RawRequest, opts: Options, now: Date): Verdict | Promise<Verdict>

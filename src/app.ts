@@ -37,6 +37,9 @@ export function createApp(deps: AppDeps): Hono {
     }
   })
   app.get('/metrics', async (c) => {
+    const bodies = ingest.bodyMemory.stats
+    deps.metrics.bodyMemoryBytes.set(bodies.held)
+    deps.metrics.bodyMemoryWaiting.set(bodies.waiting)
     const stats = await deps.store.stats(new Date()).catch(() => undefined)
     if (stats) {
       deps.metrics.eventsByStatus.reset()

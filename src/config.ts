@@ -84,6 +84,8 @@ export interface ConfigInput {
     port?: number
     host?: string
     bodyLimit?: Size
+    /** Request bodies held in memory at once, being read, verified and stored; past it requests wait their turn (default '64mb'). */
+    bodyMemoryLimit?: Size
     trustProxy?: boolean | number
     publicUrl?: string
     /** Serve HTTPS directly: PEM strings, or paths to PEM files. */
@@ -189,7 +191,10 @@ export interface SourceConfig {
 export interface ServerConfig {
   port: number
   host: string
+  /** The largest body of a source that sets no `bodyLimit` and whose provider documents no larger one (default: 1 MiB). */
   bodyLimitBytes: number
+  /** Request bodies held in memory at once (read, being verified or stored); past it, requests wait their turn (default: 64 MiB). */
+  bodyMemoryLimitBytes: number
   trustProxy: boolean | number
   publicUrl?: string
   /** PEM contents (files already read): HTTPS when set. */
@@ -241,6 +246,7 @@ export class ConfigError extends Error {
 
 export const ALWAYS_REDACTED_HEADERS = ['authorization', 'cookie', 'proxy-authorization']
 const DEFAULT_BODY_LIMIT = 1024 * 1024
+const DEFAULT_BODY_MEMORY_LIMIT = 64 * 1024 * 1024
 
 const size = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
   const n = typeof value === 'number' ? value : bytes.parse(value)
@@ -310,7 +316,9 @@ const configSchema = z.object({
     .object({
       port: z.number().int().min(0).max(65535).default(8787),
       host: z.string().default('0.0.0.0'),
-      bodyLimit: size.default(DEFAULT_BODY_LIMIT),
+      // No default here: set, it is every source's default; unset, a provider's documented maximum can raise it.
+      bodyLimit: size.optional(),
+      bodyMemoryLimit: size.default(DEFAULT_BODY_MEMORY_LIMIT),
       trustProxy: z.union([z.boolean(), z.number().int().nonnegative()]).default(false),
       publicUrl: z.url().optional(),
       tls: z.object({ cert: z.string().min(1, 'expected a PEM certificate or a path to one'), key: z.string().min(1, 'expected a PEM private key or a path to one'), passphrase: z.string().optional() }).optional(),
@@ -439,10 +447,10 @@ export async function resolveConfig(input: unknown, options: LoadOptions = {}): 
   }
   const tls = c.server.tls && readTls(c.server.tls, options.baseDir ?? process.cwd(), issues)
   if (issues.length) throw new ConfigError(issues, options.file)
-  const { bodyLimit, tls: _tls, ...server } = c.server
+  const { bodyLimit, bodyMemoryLimit, tls: _tls, ...server } = c.server
   return {
     file: options.file,
-    server: { ...server, bodyLimitBytes: bodyLimit, tls },
+    server: { ...server, bodyLimitBytes: bodyLimit ?? DEFAULT_BODY_LIMIT, bodyMemoryLimitBytes: bodyMemoryLimit, tls },
     database: c.database,
     admin: c.admin,
     worker: c.worker,
@@ -455,7 +463,7 @@ export async function resolveConfig(input: unknown, options: LoadOptions = {}): 
 }
 
 /** Validates one source: its shape, its provider, the provider's options. Pushes problems to `issues`. */
-function checkSource(name: string, input: unknown, custom: Provider[], issues: string[], defaultBodyLimit = DEFAULT_BODY_LIMIT): SourceConfig | undefined {
+function checkSource(name: string, input: unknown, custom: Provider[], issues: string[], serverBodyLimit?: number): SourceConfig | undefined {
   const path = `sources.${name}`
   const parsed = sourceSchema.safeParse(input, { reportInput: true })
   if (!parsed.success) {
@@ -498,7 +506,8 @@ function checkSource(name: string, input: unknown, custom: Provider[], issues: s
     provider,
     options: options.data,
     url,
-    bodyLimitBytes: bodyLimit ?? defaultBodyLimit,
+    // The source's own limit, else the server's, else the larger of 1 MiB and what the provider documents sending (GitHub: 25 MB).
+    bodyLimitBytes: bodyLimit ?? serverBodyLimit ?? Math.max(DEFAULT_BODY_LIMIT, provider.maxBodyBytes ?? 0),
     rateLimit: rateLimit && {
       perSecond: rateLimit.perSecond,
       burst: rateLimit.burst ?? Math.max(1, Math.ceil(rateLimit.perSecond)),

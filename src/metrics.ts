@@ -52,6 +52,9 @@ export function createMetrics(options: { defaults?: boolean } = {}) {
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     }),
+    bodyMemoryBytes: new Gauge({ name: 'inhook_body_memory_bytes', help: 'Bytes reserved by request bodies being read, verified or stored (server.bodyMemoryLimit bounds it)', registers: [registry] }),
+    bodyMemoryWaiting: new Gauge({ name: 'inhook_body_memory_waiting', help: 'Requests waiting for room under server.bodyMemoryLimit', registers: [registry] }),
+    bodyMemoryWaits: new Counter({ name: 'inhook_body_memory_waits_total', help: 'Requests that had to wait for room under server.bodyMemoryLimit', registers: [registry] }),
     batchSize: new Histogram({
       name: 'inhook_group_commit_batch_size',
       help: 'Writes committed per group-commit transaction',

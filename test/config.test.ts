@@ -67,6 +67,18 @@ describe('config', () => {
     expect(config.database).toMatchObject({ url: 'file:./data/inhook.db', synchronous: 'NORMAL' })
   })
 
+  it("defaults a source's body limit to 1 MiB, or to what its provider documents sending when larger; a limit the config sets wins", async () => {
+    const sources = { gh: { provider: 'github', secret: 's' }, gl: { provider: 'gitlab', secret: 's' }, st: { provider: 'stripe', secret: 'whsec_x' }, own: { provider: 'github', secret: 's', bodyLimit: '2mb' } }
+    const defaults = await resolveConfig({ sources })
+    expect(Object.fromEntries([...defaults.sources].map(([name, s]) => [name, s.bodyLimitBytes]))).toEqual({ gh: 25 * 1024 * 1024, gl: 25 * 1024 * 1024, st: 1024 * 1024, own: 2 * 1024 * 1024 })
+    expect(defaults.server).toMatchObject({ bodyLimitBytes: 1024 * 1024, bodyMemoryLimitBytes: 64 * 1024 * 1024 })
+
+    const capped = await resolveConfig({ server: { bodyLimit: '512kb', bodyMemoryLimit: '8mb' }, sources })
+    expect(Object.fromEntries([...capped.sources].map(([name, s]) => [name, s.bodyLimitBytes]))).toEqual({ gh: 512 * 1024, gl: 512 * 1024, st: 512 * 1024, own: 2 * 1024 * 1024 })
+    expect(capped.server.bodyMemoryLimitBytes).toBe(8 * 1024 * 1024)
+    expect(await issuesOf({ server: { bodyMemoryLimit: 0 }, sources })).toEqual([expect.stringMatching(/^server\.bodyMemoryLimit: /)])
+  })
+
   it('rejects handlers for a source that does not exist', async () => {
     expect(await issuesOf({ sources: {}, handlers: { ghost: { '*': () => {} } } })).toEqual(['handlers.ghost: no source named "ghost" is configured'])
   })

@@ -7,6 +7,7 @@ import type { Config, SourceConfig } from '../config.ts'
 import type { Metrics } from '../metrics.ts'
 import type { Store } from '../store/store.ts'
 import { clientAddress, isAllowed } from './allowlist.ts'
+import { BodyBudget } from './body-budget.ts'
 import { KeyedBuckets, TokenBucket } from './rate-limit.ts'
 import { readIncoming, readStream, TOO_LARGE } from './read-body.ts'
 
@@ -25,12 +26,17 @@ const DEFAULT_METHODS = ['POST']
 /** Seconds a provider is asked to wait after a 503. */
 const UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 
+/** What `createIngestHandler` returns: the route's handler, and the memory its bodies hold (metrics). */
+export type IngestHandler = ((c: Context) => Promise<Response>) & { bodyMemory: BodyBudget }
+
 type Outcome = 'accepted' | 'duplicate' | 'rejected' | 'too_large' | 'rate_limited' | 'forbidden' | 'unavailable' | 'challenge' | 'not_found' | 'method_not_allowed' | 'bad_request'
 
 /** Builds the ingest handler. Per-source state (buckets) lives here, created once. */
-export function createIngestHandler(deps: IngestDeps) {
+export function createIngestHandler(deps: IngestDeps): IngestHandler {
   const { config, store, log, metrics } = deps
   const now = deps.now ?? (() => new Date())
+  const bodyMemory = new BodyBudget(config.server.bodyMemoryLimitBytes)
+  let warnedFull = 0
   const buckets = new Map<string, { source?: TokenBucket; perIp?: KeyedBuckets }>()
   for (const source of config.sources.values()) {
     const start = Date.now()
@@ -72,7 +78,17 @@ export function createIngestHandler(deps: IngestDeps) {
     return c.json({ error: STATUS_TEXT[status] ?? 'refused' }, status as 401, headers)
   }
 
-  return async function ingest(c: Context): Promise<Response> {
+  /** Waits for room for a body (see BodyBudget); undefined if the client left meanwhile. */
+  const waitForRoom = async (bytes: number, name: string, incoming: IncomingMessage | undefined) => {
+    if (Date.now() - warnedFull > 60_000) {
+      warnedFull = Date.now()
+      log.warn({ source: name, heldBytes: bodyMemory.stats.held, limitBytes: bodyMemory.limitBytes }, 'request bodies fill server.bodyMemoryLimit: requests wait their turn (logged at most once a minute)')
+    }
+    metrics.bodyMemoryWaits.inc()
+    return bodyMemory.wait(bytes, incoming)
+  }
+
+  async function ingest(c: Context): Promise<Response> {
     const started = performance.now()
     // 1. source
     const name = c.req.param('source') ?? ''
@@ -112,7 +128,22 @@ export function createIngestHandler(deps: IngestDeps) {
     // 5. allowlist
     if (source.allowIps && !isAllowed(ip, source.allowIps)) return refuse(c, source, 403, 'forbidden', 'ip-not-allowed', `client address ${ip ?? 'unknown'} is not in allowIps`, ip)
 
-    // 3b. size, streamed: never buffer past the limit (chunked bodies and Content-Length lies alike).
+    // 3b. memory: the body's room among all bodies held, reserved until the request is answered. A
+    // chunked body may grow to the limit; with neither header, there is no body.
+    const bytes = c.req.header('content-length') !== undefined ? declared : c.req.header('transfer-encoding') !== undefined ? source.bodyLimitBytes : 0
+    if (bytes === 0) return receive(c, source, name, incoming, ip, method, started)
+    const release = bodyMemory.tryReserve(bytes) ?? (await waitForRoom(bytes, name, incoming))
+    if (!release) return c.body(null, 503) // the client has gone: nobody reads this
+    try {
+      return await receive(c, source, name, incoming, ip, method, started)
+    } finally {
+      release()
+    }
+  }
+
+  /** Steps 3c to 10: reads, verifies, stores and acknowledges the body, with its room reserved. */
+  async function receive(c: Context, source: SourceConfig, name: string, incoming: IncomingMessage | undefined, ip: string | undefined, method: string, started: number): Promise<Response> {
+    // 3c. size, streamed: never buffer past the limit (chunked bodies and Content-Length lies alike).
     let body: Buffer | typeof TOO_LARGE
     try {
       body = incoming ? await readIncoming(incoming, source.bodyLimitBytes) : await readStream(c.req.raw.body, source.bodyLimitBytes)
@@ -190,6 +221,8 @@ export function createIngestHandler(deps: IngestDeps) {
     if (source.provider.ack) return send(source.provider.ack(req, opts))
     return c.json(duplicate ? { ok: true, duplicate: true } : { ok: true })
   }
+
+  return Object.assign(ingest, { bodyMemory })
 }
 
 const STATUS_TEXT: Record<number, string> = {
