@@ -111,7 +111,8 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
     }
 
     // 3a. size, as declared: refuse before reading anything.
-    const declared = Number(c.req.header('content-length') ?? 0)
+    const contentLength = c.req.header('content-length')
+    const declared = Number(contentLength ?? 0)
     if (declared > source.bodyLimitBytes)
       return refuse(c, source, 413, 'too_large', 'too-large', `Content-Length ${declared} exceeds the limit of ${source.bodyLimitBytes} bytes`, ip, { connection: 'close' })
     // The server keeps one header more than the limit, so an overflow shows here rather than silently dropping headers.
@@ -130,7 +131,7 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
 
     // 3b. memory: the body's room among all bodies held, reserved until the request is answered. A
     // chunked body may grow to the limit; with neither header, there is no body.
-    const bytes = c.req.header('content-length') !== undefined ? declared : c.req.header('transfer-encoding') !== undefined ? source.bodyLimitBytes : 0
+    const bytes = contentLength !== undefined ? declared : c.req.header('transfer-encoding') !== undefined ? source.bodyLimitBytes : 0
     if (bytes === 0) return receive(c, source, name, incoming, ip, method, started)
     const release = bodyMemory.tryReserve(bytes) ?? (await waitForRoom(bytes, name, incoming))
     if (!release) return c.body(null, 503) // the client has gone: nobody reads this
