@@ -239,19 +239,19 @@ export class SqliteStore implements Store {
     })
   }
 
-  claim({ limit, leaseMs, now, excludeSources = [], maxPerSource }: ClaimOptions): Promise<WebhookEvent[]> {
+  claim({ limit, leaseMs, now, excludeSources = [], maxPerSource, payloadBytes = Infinity }: ClaimOptions): Promise<WebhookEvent[]> {
     const lease = now.getTime() + leaseMs
     const excluded = JSON.stringify(excludeSources)
-    if (maxPerSource && Object.keys(maxPerSource).length) return this.writer.run(() => this.claimCapped(limit, lease, now, excluded, { ...maxPerSource }))
+    if (maxPerSource && Object.keys(maxPerSource).length) return this.writer.run(() => this.withPayloads(this.claimCapped(limit, lease, now, excluded, { ...maxPerSource }), payloadBytes))
     return this.writer.run(() => {
       const rows = this.statements.claimExpired.all(lease, now.getTime(), excluded, limit)
       if (rows.length < limit) rows.push(...this.statements.claimNew.all(lease, now.getTime(), excluded, limit - rows.length))
-      return this.withPayloads(rows)
+      return this.withPayloads(rows, payloadBytes)
     })
   }
 
   /** A claim that takes at most `left[source]` events of the capped sources (looking a little further for the others). */
-  private claimCapped(limit: number, lease: number, now: Date, excluded: string, left: Record<string, number>): WebhookEvent[] {
+  private claimCapped(limit: number, lease: number, now: Date, excluded: string, left: Record<string, number>): EventRowRaw[] {
     const keep = (candidates: { id: number; source: string }[], n: number) => {
       const ids: number[] = []
       for (const { id, source } of candidates) {
@@ -269,11 +269,18 @@ export class SqliteStore implements Store {
       const fresh = keep(this.statements.candidatesNew.all(now.getTime(), excluded, (limit - rows.length) * CAPPED_CLAIM_LOOKAHEAD), limit - rows.length)
       if (fresh.length) rows.push(...this.statements.claimNewIds.all(lease, JSON.stringify(fresh)))
     }
-    return this.withPayloads(rows)
+    return rows
   }
 
-  private withPayloads(rows: EventRowRaw[]): WebhookEvent[] {
-    return rows.map((row) => toWebhookEvent(row, this.statements.payload.get(row.id)))
+  /** The claimed rows as events, with headers and bodies while those read stay within `budget` bytes (ClaimOptions.payloadBytes). */
+  private withPayloads(rows: EventRowRaw[], budget: number): WebhookEvent[] {
+    let left = budget
+    return rows.map((row) => {
+      const bytes = row.body_bytes ?? 0
+      if (bytes > left) return { ...toWebhookEvent(row, undefined), payloadDeferred: true }
+      left -= bytes
+      return toWebhookEvent(row, this.statements.payload.get(row.id))
+    })
   }
 
   private settle(ref: LineRef | undefined) {

@@ -27,6 +27,8 @@ export interface WebhookEvent {
   lastError: string | null
   /** The source's ordering key for this event (sources with `ordering`), else null. */
   orderingKey: string | null
+  /** Claims only: headers and body were not read (past `ClaimOptions.payloadBytes`); `get` reads them. */
+  payloadDeferred?: true
 }
 
 /** A listing row: everything but the body. */
@@ -116,6 +118,11 @@ export interface ClaimOptions {
   excludeSources?: string[]
   /** At most this many events of these sources (the places left under their forwarding limits). */
   maxPerSource?: Record<string, number>
+  /**
+   * Read headers and bodies, oldest event first, only while the bodies read add up to at most this
+   * many bytes; the others come back with `payloadDeferred` (default: read them all).
+   */
+  payloadBytes?: number
 }
 
 export interface RetryOptions {

@@ -212,6 +212,43 @@ describe('worker', () => {
     await worker.stop(100)
   })
 
+  it.each([{ capped: false }, { capped: true }])('a claim reads bodies oldest first while they fit in payloadBytes, and defers the rest (capped: $capped)', async ({ capped }) => {
+    for (const size of [600, 3000, 300, 200]) await store.append(newEvent({ body: Buffer.alloc(size, 'x') }))
+    const claimed = await store.claim({ limit: 10, leaseMs: 60_000, now: T0, payloadBytes: 1000, ...(capped ? { maxPerSource: { github: 10 } } : {}) })
+    // 600 fits; 3000 does not (deferred); 300 still fits (900 in all); 200 would make 1100.
+    expect(claimed.map((e) => [e.body.length, e.headers.length, e.payloadDeferred ?? false])).toEqual([[600, 1, false], [0, 0, true], [300, 1, false], [0, 0, true]])
+    expect(claimed.every((e) => e.status === 'processing')).toBe(true)
+    expect((await store.get(claimed[1]!.id))!.body.length).toBe(3000)
+  })
+
+  it('leaves bodies unread past claimedBodyBytes and reads each when its event starts: every handler sees its own headers and body', async () => {
+    const bodies = [1, 2, 3, 4].map((n) => Buffer.alloc(1024, n))
+    const ids: string[] = []
+    for (const body of bodies) ids.push(((await store.append(newEvent({ body, headers: [['x-n', String(body[0])]] }))) as { id: string }).id)
+    // Count the reads of whole events: the worker's only way to a body its claim left unread.
+    let reads = 0
+    const counted = new Proxy(store, { get: (target, key) => (key === 'get' ? (id: string) => (reads++, target.get(id)) : Reflect.get(target, key, target)) })
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    const seen = new Map<string, { body: Buffer; headers: [string, string][] }>()
+    // concurrency 2: two run, two wait claimed; 2500 bytes: the claim reads two bodies, not four.
+    const worker = new Worker(deps(async (e) => {
+      seen.set(e.id, { body: Buffer.from(e.body), headers: e.headers })
+      expect(e).not.toHaveProperty('payloadDeferred')
+      await gate
+    }, { store: counted }), { concurrency: 2, batchSize: 64, pollMs: 10_000, leaseMs: 60_000, claimedBodyBytes: 2500 }).start()
+    await waitFor(async () => (await Promise.all(ids.map((id) => store.get(id)))).every((e) => e!.status === 'processing'))
+    await waitFor(() => seen.size === 2)
+    release()
+    await waitFor(async () => (await Promise.all(ids.map((id) => store.get(id)))).every((e) => e!.status === 'processed'))
+    expect(reads).toBe(2)
+    for (const [i, id] of ids.entries()) {
+      expect(seen.get(id)!.body.equals(bodies[i]!)).toBe(true)
+      expect(seen.get(id)!.headers).toEqual([['x-n', String(i + 1)]])
+    }
+    await worker.stop(100)
+  })
+
   it('claims only for free slots when the lease is shorter than two attempts', async () => {
     const ids = await Promise.all(Array.from({ length: 5 }, async () => ((await store.append(newEvent())) as { id: string }).id))
     let release!: () => void
