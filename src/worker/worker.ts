@@ -39,7 +39,7 @@ const AHEAD_BELOW = 32
 /**
  * Claimed events waiting for a slot hold at most this much of bodies: past it, a claim leaves bodies
  * unread (ClaimOptions.payloadBytes) and an event's body is read when it starts. GitHub sends bodies
- * of up to 25 MB: the 24 events a worker may hold claimed took 600 MB before.
+ * of up to 25 MB: the 24 events a worker may hold claimed could hold 600 MB before.
  */
 const CLAIMED_BODY_BYTES = 16 * 2 ** 20
 
